@@ -1,0 +1,58 @@
+# Diplomacy Tracks — the two set-up commands are `make serve` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CURRICULUM ?= fixtures/diplomacy-tracks
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/diplomacy
+
+.PHONY: install serve test test-postgres lint format check-deploy production clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Set up everything and run the development server (safe to run again).
+serve: $(STAMP)
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=true $(PY) manage.py load_curriculum $(CURRICULUM)
+	DJANGO_DEBUG=true $(PY) manage.py create_demo_accounts
+	@echo ""
+	@echo "  Diplomacy Tracks is starting at http://$(HOST):$(PORT)/"
+	@echo "  Logins are printed above (demo learner and demo instructor). Stop with Ctrl-C."
+	@echo ""
+	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Lint, migrations check and the whole suite, browser tests included.
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_TESTING=true $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The same suite against PostgreSQL.
+test-postgres: $(STAMP)
+	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Production: collect static files, then gunicorn. Needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL.
+production: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	$(VENV)/bin/gunicorn diplomacy.wsgi:application --bind $(HOST):$(PORT) --workers 2 --no-control-socket
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

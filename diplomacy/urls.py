@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("training.account_urls")),
+    path("", include("training.urls")),
+]
+
+handler404 = "training.views.errors.page_not_found"
+handler500 = "training.views.errors.server_error"
