@@ -1,0 +1,411 @@
+"""The structure of a curriculum file: the single source of structural validation.
+
+Field order here is the key order of exported files, and field defaults are what export leaves out. Checks
+that need more than one object (references between objects, simulation graphs, citations into sources) live
+in validate.py.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
+
+from training.curriculum.problems import Path, Problem
+from training.curriculum.yamlio import YamlFile
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value) or len(value) > 100:
+        raise ValueError(f"{value!r} is not a slug (lowercase letters, digits and single hyphens)")
+    return value
+
+
+def _key(value: str) -> str:
+    if not _KEY.match(value) or len(value) > 50:
+        raise ValueError(f"{value!r} is not a key (lowercase letters, digits, hyphens and underscores)")
+    return value
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Key = Annotated[str, AfterValidator(_key)]
+Text = Annotated[str, AfterValidator(_text)]
+Status = Literal["published", "draft"]
+
+
+class Item(BaseModel):
+    """Base of every object in the file: unknown keys are errors, types are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, validate_default=False)
+
+    # Fields holding Markdown (checked for raw HTML and glossary links). List fields hold Markdown items.
+    MARKDOWN: ClassVar[tuple[str, ...]] = ()
+
+    # Where the object was written: the file (as shown in messages) and the path inside it.
+    _file: YamlFile | None = PrivateAttr(default=None)
+    _path: Path = PrivateAttr(default=())
+
+    def problem(self, message: str, *subpath: str | int, warning: bool = False) -> Problem:
+        return self._file.problem((*self._path, *subpath), message, warning=warning)
+
+
+class Citation(Item):
+    source: Slug | None = None
+    section: Text | None = None
+    paragraph: Annotated[int, Field(ge=1)] | None = None
+    reference: Slug | None = None
+    locator: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        if self.source is None and self.reference is None:
+            raise ValueError(
+                "a citation needs either `source` (with `section` and `paragraph`) or `reference`"
+            )
+        if self.source is not None and self.reference is not None:
+            raise ValueError("a citation has either `source` or `reference`, not both")
+        if self.source is not None:
+            missing = [name for name in ("section", "paragraph") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"a source citation needs `{'` and `'.join(missing)}`")
+            if self.locator is not None:
+                raise ValueError(
+                    "`locator` belongs to reference citations; a source citation uses `paragraph`"
+                )
+        elif self.section is not None or self.paragraph is not None:
+            raise ValueError(
+                "`section` and `paragraph` belong to source citations; use `locator` for a reference"
+            )
+        return self
+
+
+class Section(Item):
+    heading: Text
+    paragraphs: Annotated[int, Field(ge=1, le=1000)]
+
+
+class Source(Item):
+    slug: Slug
+    title: Text
+    author: str = ""
+    url: str = ""
+    sections: Annotated[list[Section], Field(min_length=1)]
+
+
+class Reference(Item):
+    slug: Slug
+    title: Text
+    author: str = ""
+    publisher: str = ""
+    year: Annotated[int, Field(ge=1000, le=9999)] | None = None
+    url: str = ""
+    note: str = ""
+
+
+class Track(Item):
+    MARKDOWN = ("definition", "participants", "outputs", "examples")
+    slug: Slug
+    name: Text
+    short_name: str = ""
+    summary: Text
+    definition: Text
+    participants: Text
+    outputs: Text
+    strengths: Annotated[list[Text], Field(min_length=1)]
+    limits: Annotated[list[Text], Field(min_length=1)]
+    examples: list[Text] = []
+    comparison: dict[Key, Text] = {}
+    status: Status = "published"
+    citations: list[Citation] = []
+
+
+class GlossaryTerm(Item):
+    MARKDOWN = ("definition",)
+    slug: Slug
+    term: Text
+    definition: Text
+    tracks: list[Slug] = []
+    status: Status = "published"
+
+
+class Objective(Item):
+    slug: Slug
+    text: Text
+
+
+class Category(Item):
+    key: Key
+    label: Text
+
+
+class Choice(Item):
+    MARKDOWN = ("feedback",)
+    key: Key | None = None  # defaults to a, b, c… by position (filled in after parsing)
+    text: Text
+    correct: bool = False
+    position: Annotated[int, Field(ge=1)] | None = None
+    category: Key | None = None
+    feedback: str = ""
+
+
+class Question(Item):
+    MARKDOWN = ("scenario", "explanation")
+    slug: Slug
+    kind: Literal["single", "multiple", "order", "sort"]
+    scenario: Text
+    prompt: Text
+    explanation: Text
+    status: Status = "published"
+    tracks: list[Slug] = []
+    objectives: list[Slug] = []
+    citations: list[Citation] = []
+    categories: list[Category] = []
+    choices: Annotated[list[Choice], Field(min_length=2)]
+
+
+class Lesson(Item):
+    MARKDOWN = ("body",)
+    slug: Slug
+    title: Text
+    minutes: Annotated[int, Field(ge=1, le=120)]
+    status: Status = "published"
+    tracks: list[Slug] = []
+    objectives: list[Slug] = []
+    key_terms: list[Slug] = []
+    body: Text
+    citations: list[Citation] = []
+    checks: list[Question] = []
+
+
+class Quiz(Item):
+    MARKDOWN = ("intro",)
+    slug: Slug
+    title: Text
+    intro: str = ""
+    mode: Literal["practice", "assessment"] = "practice"
+    pass_mark: Annotated[int, Field(ge=0, le=100)] = 70
+    attempts_allowed: Annotated[int, Field(ge=0, le=1000)] = 0
+    shuffle: bool = False
+    status: Status = "published"
+    questions: Annotated[list[Question], Field(min_length=1)]
+
+
+class Module(Item):
+    MARKDOWN = ("summary",)
+    slug: Slug
+    title: Text
+    summary: Text
+    status: Status = "published"
+    objectives: list[Objective] = []
+    lessons: list[Lesson] = []
+    quizzes: list[Quiz] = []
+
+
+class Meter(Item):
+    key: Key
+    label: Text
+    min: int = 0
+    max: int = 100
+    start: int
+
+
+class Option(Item):
+    MARKDOWN = ("feedback",)
+    key: Key
+    text: Text
+    effects: dict[Key, int] = {}
+    guard: Text | None = None
+    unavailable: Literal["show", "hide"] = "show"
+    reason: str = ""
+    recommended: bool = False
+    feedback: str = ""
+    next: Key
+
+
+class Node(Item):
+    MARKDOWN = ("situation", "debrief")
+    key: Key
+    title: Text
+    ending: bool = False
+    outcome: Literal["success", "mixed", "failure"] | None = None
+    situation: Text
+    debrief: str = ""
+    lessons: list[Slug] = []
+    citations: list[Citation] = []
+    options: list[Option] = []
+
+
+class Simulation(Item):
+    MARKDOWN = ("role", "situation")
+    slug: Slug
+    title: Text
+    module: Slug
+    role: Text
+    situation: Text
+    status: Status = "published"
+    tracks: list[Slug] = []
+    objectives: list[Slug] = []
+    meters: Annotated[list[Meter], Field(min_length=1)]
+    start: Key
+    nodes: Annotated[list[Node], Field(min_length=1)]
+
+
+class Course(Item):
+    MARKDOWN = ("summary",)
+    slug: Slug
+    title: Text
+    summary: Text
+    status: Status = "published"
+    final_quiz: Slug | None = None
+
+
+class Document(Item):
+    """One file. In a folder course every file is a Document; exactly one of them has `course`."""
+
+    format: Literal[1] | None = None
+    course: Course | None = None
+    sources: list[Source] = []
+    references: list[Reference] = []
+    tracks: list[Track] = []
+    glossary: list[GlossaryTerm] = []
+    modules: list[Module] = []
+    simulations: list[Simulation] = []
+
+
+# Turning pydantic errors into located problems -------------------------------------------------------------
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+        else:
+            return annotation
+
+
+def _model_at(loc: Path) -> type[Item] | None:
+    """The schema model that holds the last element of `loc` (for suggesting valid keys)."""
+    current: Any = Document
+    for part in loc[:-1]:
+        current = _unwrap(current)
+        if isinstance(part, str) and isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return None
+            current = field.annotation
+        elif typing.get_origin(current) in (list, dict):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, Item) else None
+
+
+_TYPE_NAMES = {dict: "a mapping", list: "a list", str: "text", int: "an integer", bool: "true or false"}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    for kind, name in _TYPE_NAMES.items():
+        if type(value) is kind:
+            return name
+    return type(value).__name__
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "missing":
+        return f"`{loc[-1]}` is required"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        model = _model_at(loc)
+        valid = [name for name in model.model_fields] if model else []
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+        if close:
+            return f"unknown key `{key}` (did you mean `{close[0]}`?)"
+        return f"unknown key `{key}`" + (f" (expected one of: {', '.join(valid)})" if valid else "")
+    message = error["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping of keys to values, found {_describe(error['input'])}"
+    if kind == "list_type":
+        return f"expected a list, found {_describe(error['input'])}"
+    if kind == "literal_error":
+        return f"{message[0].lower()}{message[1:]} (found {error['input']!r})"
+    if kind in ("string_type", "int_type", "bool_type", "int_from_float"):
+        return f"{message[0].lower()}{message[1:]}, found {_describe(error['input'])}"
+    return f"{message[0].lower()}{message[1:]}"
+
+
+def _locate(obj: Any, file: YamlFile, path: Path) -> None:
+    if isinstance(obj, Item):
+        obj._file = file
+        obj._path = path
+        for name in type(obj).model_fields:
+            _locate(getattr(obj, name), file, (*path, name))
+    elif isinstance(obj, list):
+        for index, item in enumerate(obj):
+            _locate(item, file, (*path, index))
+
+
+def default_choice_key(index: int) -> str:
+    """The key of a choice written without one: a, b, c… by position (0-based index)."""
+    return chr(ord("a") + index) if index < 26 else f"c{index + 1}"
+
+
+def _default_keys(document: Document) -> None:
+    def fill(question: Question):
+        for index, choice in enumerate(question.choices):
+            if choice.key is None:
+                choice.key = default_choice_key(index)
+
+    for module in document.modules:
+        for lesson in module.lessons:
+            for question in lesson.checks:
+                fill(question)
+        for quiz in module.quizzes:
+            for question in quiz.questions:
+                fill(question)
+
+
+def parse_document(file: YamlFile) -> tuple[Document | None, list[Problem]]:
+    data = {} if file.data is None else file.data
+    try:
+        document = Document.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            loc = tuple(error["loc"])
+            problems.append(file.problem(loc, _message(error)))
+        return None, problems
+    _default_keys(document)
+    _locate(document, file, ())
+    return document, []

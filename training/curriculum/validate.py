@@ -1,0 +1,468 @@
+"""Checks the schema cannot express: references between objects, question rules per kind, simulation graphs,
+citations into sources, and the Markdown in every text. Every problem is collected; nothing stops early."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from training.curriculum import schema as s
+from training.curriculum.guards import GuardError, parse_guard
+from training.curriculum.problems import Problem
+from training.markup import check_markdown, glossary_links
+
+
+@dataclass
+class CourseDocument:
+    """One course as read from a file or a folder: the top-level lists of all its files, joined."""
+
+    name: str
+    course: s.Course
+    documents: list[s.Document]
+    sources: list[s.Source] = field(default_factory=list)
+    references: list[s.Reference] = field(default_factory=list)
+    tracks: list[s.Track] = field(default_factory=list)
+    glossary: list[s.GlossaryTerm] = field(default_factory=list)
+    modules: list[s.Module] = field(default_factory=list)
+    simulations: list[s.Simulation] = field(default_factory=list)
+
+    def objectives(self) -> Iterator[s.Objective]:
+        for module in self.modules:
+            yield from module.objectives
+
+    def lessons(self) -> Iterator[s.Lesson]:
+        for module in self.modules:
+            yield from module.lessons
+
+    def quizzes(self) -> Iterator[s.Quiz]:
+        for module in self.modules:
+            yield from module.quizzes
+
+    def questions(self) -> Iterator[s.Question]:
+        for module in self.modules:
+            for lesson in module.lessons:
+                yield from lesson.checks
+            for quiz in module.quizzes:
+                yield from quiz.questions
+
+    def citing(self) -> Iterator[s.Item]:
+        """Every object that carries citations."""
+        yield from self.tracks
+        yield from self.lessons()
+        yield from self.questions()
+        for simulation in self.simulations:
+            yield from simulation.nodes
+
+    def items(self) -> Iterator[s.Item]:
+        """Every object of the course, depth first."""
+        yield self.course
+        stack: list = [*self.sources, *self.references, *self.tracks, *self.glossary, *self.modules]
+        stack += self.simulations
+        for item in stack:
+            yield from _items(item)
+
+
+def _items(item: s.Item) -> Iterator[s.Item]:
+    yield item
+    for name in type(item).model_fields:
+        value = getattr(item, name)
+        if isinstance(value, s.Item):
+            yield from _items(value)
+        elif isinstance(value, list):
+            for element in value:
+                if isinstance(element, s.Item):
+                    yield from _items(element)
+
+
+def assemble(name: str, documents: list[s.Document]) -> tuple[CourseDocument | None, list[Problem]]:
+    """Join the files of one course. Exactly one file has `course:` (and `format: 1`)."""
+    problems = []
+    with_course = [document for document in documents if document.course is not None]
+    if not with_course:
+        first = documents[0]._file
+        where = name if len(documents) > 1 else first.name
+        return None, [
+            first.problem((), f"no `course:` mapping found in {where}; exactly one file must have it")
+        ]
+    for extra in with_course[1:]:
+        problems.append(extra.problem(f"`course` is already given in {with_course[0]._file.name}", "course"))
+    main = with_course[0]
+    if main.format is None:
+        problems.append(main.problem("`format: 1` is required beside `course`"))
+    course = CourseDocument(name=name, course=main.course, documents=documents)
+    for document in documents:
+        course.sources += document.sources
+        course.references += document.references
+        course.tracks += document.tracks
+        course.glossary += document.glossary
+        course.modules += document.modules
+        course.simulations += document.simulations
+    if not course.modules:
+        problems.append(main.problem("`modules` is required: a course needs at least one module", "modules"))
+    return course, problems
+
+
+def _where(item: s.Item) -> str:
+    return f"{item._file.name}:{item._file.lines.line(item._path)}"
+
+
+def _suggest(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+class _Checker:
+    def __init__(self, courses: list[CourseDocument]):
+        self.courses = courses
+        self.problems: list[Problem] = []
+
+    def add(self, item: s.Item, message: str, *subpath: str | int) -> None:
+        self.problems.append(item.problem(message, *subpath))
+
+    # Slugs ------------------------------------------------------------------------------------------------
+
+    def unique_slugs(self) -> None:
+        """Slugs are unique per kind across everything loaded together (files and courses)."""
+        kinds = {
+            "course": lambda c: [c.course],
+            "source": lambda c: c.sources,
+            "reference": lambda c: c.references,
+            "track": lambda c: c.tracks,
+            "glossary term": lambda c: c.glossary,
+            "module": lambda c: c.modules,
+            "objective": lambda c: c.objectives(),
+            "lesson": lambda c: c.lessons(),
+            "quiz": lambda c: c.quizzes(),
+            "question": lambda c: c.questions(),
+            "simulation": lambda c: c.simulations,
+        }
+        for kind, items in kinds.items():
+            seen: dict[str, s.Item] = {}
+            for course in self.courses:
+                for item in items(course):
+                    if item.slug in seen:
+                        self.add(
+                            item,
+                            f"duplicate {kind} slug `{item.slug}` (first at {_where(seen[item.slug])})",
+                            "slug",
+                        )
+                    else:
+                        seen[item.slug] = item
+
+    def unique_keys(self, items: list[s.Item], attribute: str, what: str) -> dict[str, s.Item]:
+        seen: dict[str, s.Item] = {}
+        for item in items:
+            key = getattr(item, attribute)
+            if key in seen:
+                self.add(item, f"duplicate {what} `{key}` (first at {_where(seen[key])})", attribute)
+            else:
+                seen[key] = item
+        return seen
+
+    # One course -------------------------------------------------------------------------------------------
+
+    def course(self, course: CourseDocument) -> None:
+        self.tracks = {t.slug: t for t in course.tracks}
+        self.glossary = {g.slug: g for g in course.glossary}
+        self.references = {r.slug: r for r in course.references}
+        self.sources = {source.slug: source for source in course.sources}
+        self.sections = {
+            source.slug: self.unique_keys(source.sections, "heading", "section heading")
+            for source in course.sources
+        }
+        self.objectives = {o.slug: o for o in course.objectives()}
+        self.lessons = {lesson.slug: lesson for lesson in course.lessons()}
+        self.modules = {m.slug: m for m in course.modules}
+        quizzes = {q.slug: q for q in course.quizzes()}
+
+        if course.course.final_quiz and course.course.final_quiz not in quizzes:
+            slug = course.course.final_quiz
+            self.add(course.course, f"unknown quiz `{slug}`{_suggest(slug, quizzes)}", "final_quiz")
+
+        if course.tracks:
+            dimensions = list(course.tracks[0].comparison)
+            for track in course.tracks[1:]:
+                if sorted(track.comparison) != sorted(dimensions):
+                    self.add(
+                        track,
+                        "comparison dimensions must match the first track's"
+                        f" ({', '.join(dimensions) or 'none'}),"
+                        f" found: {', '.join(track.comparison) or 'none'}",
+                        "comparison",
+                    )
+        for term in course.glossary:
+            self.refs(term, "tracks", self.tracks, "track")
+        for lesson in course.lessons():
+            self.refs(lesson, "tracks", self.tracks, "track")
+            self.refs(lesson, "objectives", self.objectives, "objective")
+            self.refs(lesson, "key_terms", self.glossary, "glossary term")
+        for question in course.questions():
+            self.question(question)
+        for simulation in course.simulations:
+            self.simulation(simulation)
+        for item in course.citing():
+            for index, citation in enumerate(item.citations):
+                self.citation(citation, index)
+        for item in course.items():
+            self.markdown(item)
+
+    def refs(self, item: s.Item, attribute: str, known: dict, what: str) -> None:
+        for index, slug in enumerate(getattr(item, attribute)):
+            if slug not in known:
+                self.add(item, f"unknown {what} `{slug}`{_suggest(slug, known)}", attribute, index)
+
+    def citation(self, citation: s.Citation, index: int) -> None:
+        if citation.reference is not None:
+            if citation.reference not in self.references:
+                slug = citation.reference
+                self.add(
+                    citation, f"unknown reference `{slug}`{_suggest(slug, self.references)}", "reference"
+                )
+            return
+        if citation.source not in self.sources:
+            self.add(
+                citation,
+                f"unknown source `{citation.source}`{_suggest(citation.source, self.sources)}",
+                "source",
+            )
+            return
+        sections = self.sections[citation.source]
+        section = sections.get(citation.section)
+        if section is None:
+            self.add(
+                citation,
+                f"source `{citation.source}` has no section `{citation.section}`"
+                + _suggest(citation.section, sections),
+                "section",
+            )
+        elif citation.paragraph > section.paragraphs:
+            self.add(
+                citation,
+                f"section `{citation.section}` of `{citation.source}` has {section.paragraphs} paragraph"
+                f"{'s' if section.paragraphs != 1 else ''}; there is no paragraph {citation.paragraph}",
+                "paragraph",
+            )
+
+    def markdown(self, item: s.Item) -> None:
+        for name in item.MARKDOWN:
+            value = getattr(item, name)
+            texts = (
+                [(value, (name,))]
+                if isinstance(value, str)
+                else [(v, (name, i)) for i, v in enumerate(value)]
+            )
+            for text, subpath in texts:
+                if not text:
+                    continue
+                for message in check_markdown(text):
+                    self.add(item, message, *subpath)
+                for slug, _shown in glossary_links(text):
+                    if slug not in self.glossary:
+                        self.add(
+                            item, f"unknown glossary term [[{slug}]]{_suggest(slug, self.glossary)}", *subpath
+                        )
+
+    # Questions --------------------------------------------------------------------------------------------
+
+    def question(self, question: s.Question) -> None:
+        self.refs(question, "tracks", self.tracks, "track")
+        self.refs(question, "objectives", self.objectives, "objective")
+        self.unique_keys(question.choices, "key", "choice key")
+        kind = question.kind
+        belongs = {"correct": ("single", "multiple"), "position": ("order",), "category": ("sort",)}
+        for choice in question.choices:
+            for name, kinds in belongs.items():
+                if kind not in kinds and name in choice.model_fields_set:
+                    self.add(
+                        choice,
+                        f"`{name}` does not belong to a {kind} question"
+                        f" (it is for {' and '.join(kinds)} questions)",
+                        name,
+                    )
+        if kind != "sort" and question.categories:
+            self.add(
+                question,
+                f"`categories` does not belong to a {kind} question (only sort questions)",
+                "categories",
+            )
+        if kind in ("single", "multiple"):
+            correct = sum(choice.correct for choice in question.choices)
+            if kind == "single" and correct != 1:
+                self.add(
+                    question, f"a single-answer question needs exactly one correct choice (found {correct})"
+                )
+            if kind == "multiple" and correct < 1:
+                self.add(question, "a select-all question needs at least one correct choice (found 0)")
+        elif kind == "order":
+            self.order(question)
+        else:
+            self.sort(question)
+
+    def order(self, question: s.Question) -> None:
+        seen: dict[int, s.Choice] = {}
+        n = len(question.choices)
+        for choice in question.choices:
+            if choice.position is None:
+                self.add(
+                    choice, "each step of an order question needs `position` (its place in the right order)"
+                )
+            elif choice.position in seen:
+                self.add(
+                    choice,
+                    f"position {choice.position} is given twice (also choice `{seen[choice.position].key}`)",
+                    "position",
+                )
+            elif choice.position > n:
+                self.add(
+                    choice, f"position {choice.position} is out of range: positions are 1…{n}", "position"
+                )
+            else:
+                seen[choice.position] = choice
+        missing = [str(p) for p in range(1, n + 1) if p not in seen]
+        given = all(choice.position is not None for choice in question.choices)
+        if missing and given:
+            self.add(question, f"positions must be exactly 1…{n}; missing {', '.join(missing)}", "choices")
+
+    def sort(self, question: s.Question) -> None:
+        categories = self.unique_keys(question.categories, "key", "category key")
+        if len(question.categories) < 2:
+            self.add(question, "a sort question needs at least two `categories`", "categories")
+        used = set()
+        for choice in question.choices:
+            if choice.category is None:
+                self.add(
+                    choice, "each item of a sort question needs `category` (the key of its right category)"
+                )
+            elif choice.category not in categories:
+                self.add(
+                    choice,
+                    f"unknown category `{choice.category}`{_suggest(choice.category, categories)}"
+                    f" (categories: {', '.join(categories) or 'none'})",
+                    "category",
+                )
+            else:
+                used.add(choice.category)
+        for index, category in enumerate(question.categories):
+            if category.key not in used:
+                self.add(
+                    question, f"category `{category.key}` is never used by a choice", "categories", index
+                )
+
+    # Simulations ------------------------------------------------------------------------------------------
+
+    def simulation(self, sim: s.Simulation) -> None:
+        if sim.module not in self.modules:
+            self.add(sim, f"unknown module `{sim.module}`{_suggest(sim.module, self.modules)}", "module")
+        self.refs(sim, "tracks", self.tracks, "track")
+        self.refs(sim, "objectives", self.objectives, "objective")
+        meters = self.unique_keys(sim.meters, "key", "meter key")
+        for meter in sim.meters:
+            if not meter.min < meter.max:
+                self.add(meter, f"`min` ({meter.min}) must be below `max` ({meter.max})")
+            elif not meter.min <= meter.start <= meter.max:
+                self.add(
+                    meter,
+                    f"`start` ({meter.start}) must be between min ({meter.min}) and max ({meter.max})",
+                    "start",
+                )
+        nodes = self.unique_keys(sim.nodes, "key", "node key")
+        if sim.start not in nodes:
+            self.add(sim, f"unknown start node `{sim.start}`{_suggest(sim.start, nodes)}", "start")
+        if not any(node.ending for node in sim.nodes):
+            self.add(sim, "a simulation needs at least one ending node (`ending: true`)", "nodes")
+
+        edges: dict[str, set[str]] = defaultdict(set)
+        for node in sim.nodes:
+            self.refs(node, "lessons", self.lessons, "lesson")
+            if node.ending:
+                if node.options:
+                    self.add(
+                        node, "an ending has no options (remove them, or remove `ending: true`)", "options"
+                    )
+                if not node.debrief.strip():
+                    self.add(node, "an ending needs a `debrief`")
+                if node.outcome is None:
+                    self.add(node, "an ending needs an `outcome` (success, mixed or failure)")
+            else:
+                if not node.options:
+                    self.add(node, "a decision node needs at least one option (or `ending: true`)")
+                for name in ("outcome", "debrief"):
+                    if name in node.model_fields_set:
+                        self.add(node, f"`{name}` belongs to endings only", name)
+            self.unique_keys(node.options, "key", "option key")
+            recommended = [option for option in node.options if option.recommended]
+            for option in recommended[1:]:
+                self.add(
+                    option,
+                    f"more than one recommended option in this node (also `{recommended[0].key}`)",
+                    "recommended",
+                )
+            for option in node.options:
+                self.option(option, meters, nodes)
+                if option.next in nodes and not node.ending:
+                    edges[node.key].add(option.next)
+
+        if sim.start in nodes:
+            reachable = _reach({sim.start}, edges)
+            for node in sim.nodes:
+                if node.key not in reachable and nodes.get(node.key) is node:
+                    self.add(node, f"node `{node.key}` cannot be reached from the start node `{sim.start}`")
+            reverse: dict[str, set[str]] = defaultdict(set)
+            for source, targets in edges.items():
+                for target in targets:
+                    reverse[target].add(source)
+            can_end = _reach({node.key for node in sim.nodes if node.ending}, reverse)
+            for node in sim.nodes:
+                if node.key in reachable and node.key not in can_end and node.options and not node.ending:
+                    self.add(node, f"no ending can be reached from node `{node.key}` (a cycle with no exit)")
+
+    def option(self, option: s.Option, meters: dict[str, s.Meter], nodes: dict[str, s.Node]) -> None:
+        if option.next not in nodes:
+            self.add(option, f"unknown node `{option.next}`{_suggest(option.next, nodes)}", "next")
+        for key, change in option.effects.items():
+            meter = meters.get(key)
+            if meter is None:
+                self.add(option, f"unknown meter `{key}`{_suggest(key, meters)} in effects", "effects", key)
+            elif abs(change) > meter.max - meter.min:
+                self.add(
+                    option,
+                    f"effect {change:+d} on `{key}` is larger than the meter's whole range"
+                    f" ({meter.min}…{meter.max})",
+                    "effects",
+                    key,
+                )
+        if option.guard is not None:
+            try:
+                guard = parse_guard(option.guard)
+            except GuardError as exc:
+                self.add(option, f"guard does not parse: {exc}", "guard")
+            else:
+                for name in sorted(guard.meters - set(meters)):
+                    self.add(
+                        option,
+                        f"guard names unknown meter `{name}`{_suggest(name, meters)}"
+                        f" (meters: {', '.join(meters)})",
+                        "guard",
+                    )
+
+
+def _reach(starts: set[str], edges: dict[str, set[str]]) -> set[str]:
+    seen = set(starts)
+    stack = list(starts)
+    while stack:
+        for target in edges.get(stack.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
+
+
+def validate_courses(courses: list[CourseDocument]) -> list[Problem]:
+    """Every semantic problem of courses loaded together (slugs are unique across all of them)."""
+    checker = _Checker(courses)
+    checker.unique_slugs()
+    for course in courses:
+        checker.course(course)
+    return checker.problems

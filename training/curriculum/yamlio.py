@@ -1,0 +1,126 @@
+"""Reading curriculum YAML with line marks.
+
+The YAML is composed into its node tree first, so that every path inside the document (`modules[2].title`)
+maps to the line where it is written; errors found later (by the schema or the semantic checks) can then
+name the line. The same pass rejects what a human-first format should not contain: duplicate keys (YAML
+would silently keep the last one), anchors/aliases and non-string keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from training.curriculum.problems import Path, Problem, format_path
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class LineMap:
+    lines: dict[Path, int] = field(default_factory=dict)
+
+    def line(self, path: Path) -> int:
+        """The line of `path`, or of its nearest ancestor that is written in the file."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+@dataclass
+class YamlFile:
+    name: str  # as shown in messages
+    data: Any
+    lines: LineMap
+
+    def problem(self, path: Path, message: str, *, warning: bool = False) -> Problem:
+        return Problem(self.name, self.lines.line(path), format_path(path), message, warning)
+
+
+def display_name(path: FsPath) -> str:
+    try:
+        return str(path.resolve().relative_to(FsPath.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _walk(node: yaml.Node, path: Path, lines: LineMap, name: str, problems: list[Problem], seen: set[int]):
+    if id(node) in seen:
+        problems.append(
+            Problem(
+                name,
+                node.start_mark.line + 1,
+                format_path(path),
+                "YAML anchors and aliases are not supported",
+            )
+        )
+        return
+    seen.add(id(node))
+    lines.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        keys: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                problems.append(
+                    Problem(name, line, format_path(path), f"key {shown!r} must be a plain word (quote it)")
+                )
+                continue
+            key = key_node.value
+            if key in keys:
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        format_path((*path, key)),
+                        f"duplicate key {key!r} (first given on line {keys[key]})",
+                    )
+                )
+                continue
+            keys[key] = line
+            lines.lines[(*path, key)] = line
+            _walk(value_node, (*path, key), lines, name, problems, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), lines, name, problems, seen)
+
+
+def parse_yaml(text: str, name: str) -> tuple[YamlFile | None, list[Problem]]:
+    """Parse one document. Returns the file (None if it cannot be read) and the problems found."""
+    problems: list[Problem] = []
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlFile(name, None, LineMap({(): 1})), []
+        lines = LineMap()
+        _walk(node, (), lines, name, problems, set())
+        if problems:
+            return None, problems
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        return None, [Problem(name, line, "(document)", f"YAML syntax error: {message}")]
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
+        return None, [Problem(name, 1, "(document)", f"YAML error: {exc}")]
+    finally:
+        loader.dispose()
+    return YamlFile(name, data, lines), []
+
+
+def read_yaml(path: FsPath) -> tuple[YamlFile | None, list[Problem]]:
+    name = display_name(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(name, 1, "(document)", f"the file is not UTF-8 text: {exc.reason}")]
+    return parse_yaml(text, name)

@@ -1,0 +1,464 @@
+"""Content models: the course as authored in YAML (see docs/curriculum-format.md) and edited in the admin.
+
+Every object has a stable natural key (a globally unique `slug`, or a `key` unique inside its parent), an
+explicit `position`, a draft/published `status` and an `archived` flag. The curriculum loader never deletes
+content: learner history points at questions, choices, nodes and options with PROTECT, so content that
+disappears from the YAML is archived (draft + archived) instead, and comes back when it reappears.
+
+Slugged objects carry a `course` foreign key even when it could be reached through their parent: it makes
+"everything of this course" one indexed query for the loader, the exporter and the learner pages.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class Status(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    DRAFT = "draft", "Draft"
+
+
+class ContentQuerySet(models.QuerySet):
+    def published(self):
+        """What learners may see: published and not archived."""
+        return self.filter(status=Status.PUBLISHED, archived=False)
+
+    def active(self):
+        """Everything in the current curriculum, drafts included (not archived)."""
+        return self.filter(archived=False)
+
+    def in_order(self):
+        return self.order_by("position", "pk")
+
+
+class Content(models.Model):
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    archived = models.BooleanField(
+        default=False, help_text="Gone from the curriculum files; kept for learner history."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContentQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED and not self.archived
+
+
+class CourseContent(Content):
+    """A slugged object that belongs to one course (directly or through its parent)."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    course = models.ForeignKey("training.Course", on_delete=models.CASCADE, related_name="+", editable=False)
+
+    # The attribute holding the parent whose course this object inherits (None: set directly).
+    course_parent: str | None = None
+
+    class Meta(Content.Meta):
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # Admin inlines create children without a course: inherit it from the parent.
+        if not self.course_id and self.course_parent:
+            parent = getattr(self, self.course_parent)
+            if parent is not None:
+                self.course_id = parent.course_id
+        super().save(*args, **kwargs)
+
+
+class Course(Content):
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(help_text="Markdown.")
+    final_quiz = models.ForeignKey(
+        "training.Quiz",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The quiz that must be passed for the certificate.",
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Track(CourseContent):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="tracks")
+    name = models.CharField(max_length=100)
+    short_name = models.CharField(max_length=20, blank=True)
+    summary = models.CharField(max_length=300)
+    definition = models.TextField(help_text="Markdown.")
+    participants = models.TextField(help_text="Markdown.")
+    outputs = models.TextField(help_text="Markdown.")
+    strengths = models.JSONField(default=list, blank=True)
+    limits = models.JSONField(default=list, blank=True)
+    examples = models.JSONField(default=list, blank=True)
+    comparison = models.JSONField(default=dict, blank=True, help_text="Dimension → short cell text.")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("track_detail", args=[self.slug])
+
+
+class GlossaryTerm(CourseContent):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="glossary_terms")
+    term = models.CharField(max_length=200)
+    definition = models.TextField(help_text="Markdown.")
+    tracks = models.ManyToManyField(Track, blank=True, related_name="glossary_terms")
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class Source(CourseContent):
+    """A document cited by section heading and paragraph number. Only its structure is stored."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(max_length=300)
+    author = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SourceSection(Content):
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="sections")
+    heading = models.CharField(max_length=300)
+    paragraphs = models.PositiveIntegerField(help_text="Number of citable paragraphs (1-based).")
+
+    class Meta(Content.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["source", "heading"], name="sourcesection_unique_heading"),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+
+class Reference(CourseContent):
+    """A vetted external source."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="references")
+    title = models.CharField(max_length=300)
+    author = models.CharField(max_length=200, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    year = models.PositiveIntegerField(null=True, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Module(CourseContent):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(help_text="Markdown.")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LearningObjective(CourseContent):
+    course_parent = "module"
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="objectives")
+    text = models.CharField(max_length=500)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Lesson(CourseContent):
+    course_parent = "module"
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
+    title = models.CharField(max_length=200)
+    minutes = models.PositiveSmallIntegerField(help_text="Estimated reading time.")
+    body = models.TextField(help_text="Markdown.")
+    tracks = models.ManyToManyField(Track, blank=True, related_name="lessons")
+    objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="lessons")
+    key_terms = models.ManyToManyField(GlossaryTerm, blank=True, related_name="lessons")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("lesson_detail", args=[self.slug])
+
+
+class Quiz(CourseContent):
+    class Mode(models.TextChoices):
+        PRACTICE = "practice", "Practice (feedback after each answer)"
+        ASSESSMENT = "assessment", "Assessment (feedback after the attempt)"
+
+    course_parent = "module"
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="quizzes")
+    title = models.CharField(max_length=200)
+    intro = models.TextField(blank=True, help_text="Markdown.")
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.PRACTICE)
+    pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent, 0–100.")
+    attempts_allowed = models.PositiveSmallIntegerField(default=0, help_text="0 = unlimited.")
+    shuffle = models.BooleanField(default=False, help_text="Shuffle choices per attempt.")
+
+    class Meta(CourseContent.Meta):
+        verbose_name_plural = "quizzes"
+        constraints = [models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("quiz_detail", args=[self.slug])
+
+
+class Question(CourseContent):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single best answer"
+        MULTIPLE = "multiple", "Select all that apply"
+        ORDER = "order", "Put the steps in order"
+        SORT = "sort", "Sort into categories"
+
+    quiz = models.ForeignKey(Quiz, null=True, blank=True, on_delete=models.CASCADE, related_name="questions")
+    lesson = models.ForeignKey(
+        Lesson,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="checks",
+        help_text="Set for an inline knowledge check in a lesson (instead of a quiz).",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SINGLE)
+    scenario = models.TextField(help_text="Markdown: the situation the learner is in.")
+    prompt = models.CharField(max_length=500)
+    explanation = models.TextField(help_text="Markdown: why the best answer is best.")
+    tracks = models.ManyToManyField(Track, blank=True, related_name="questions")
+    objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="questions")
+
+    class Meta(CourseContent.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(quiz__isnull=False) & Q(lesson__isnull=True))
+                | (Q(quiz__isnull=True) & Q(lesson__isnull=False)),
+                name="question_in_quiz_xor_lesson",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.prompt if len(self.prompt) <= 80 else self.prompt[:79] + "…"
+
+    def save(self, *args, **kwargs):
+        if not self.course_id:
+            parent = self.quiz if self.quiz_id else self.lesson
+            if parent is not None:
+                self.course_id = parent.course_id
+        super().save(*args, **kwargs)
+
+
+class Category(Content):
+    """A bucket of a sort question."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="categories")
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=100)
+
+    class Meta(Content.Meta):
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(fields=["question", "key"], name="category_unique_key")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Choice(Content):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    key = models.SlugField(max_length=50)
+    text = models.TextField()
+    correct = models.BooleanField(default=False, help_text="Single and multiple questions.")
+    correct_position = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Order questions: this step's place in the right order (1…n)."
+    )
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="choices",
+        help_text="Sort questions: the right category.",
+    )
+    feedback = models.TextField(blank=True, help_text="Markdown: why this is or is not the best move.")
+
+    class Meta(Content.Meta):
+        constraints = [models.UniqueConstraint(fields=["question", "key"], name="choice_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key}. {self.text[:60]}"
+
+
+class Simulation(CourseContent):
+    course_parent = "module"
+    module = models.ForeignKey(
+        Module,
+        on_delete=models.CASCADE,
+        related_name="simulations",
+        help_text="Where the learning path shows it.",
+    )
+    title = models.CharField(max_length=200)
+    role = models.TextField(help_text="Markdown: who the learner plays.")
+    situation = models.TextField(help_text="Markdown: the opening situation.")
+    start_node = models.ForeignKey(
+        "training.Node", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tracks = models.ManyToManyField(Track, blank=True, related_name="simulations")
+    objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="simulations")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("simulation_detail", args=[self.slug])
+
+
+class Meter(Content):
+    simulation = models.ForeignKey(Simulation, on_delete=models.CASCADE, related_name="meters")
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=100)
+    min = models.IntegerField(default=0)
+    max = models.IntegerField(default=100)
+    start = models.IntegerField(default=50)
+
+    class Meta(Content.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["simulation", "key"], name="meter_unique_key"),
+            models.CheckConstraint(condition=Q(min__lte=models.F("start")), name="meter_min_lte_start"),
+            models.CheckConstraint(condition=Q(start__lte=models.F("max")), name="meter_start_lte_max"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clamp(self, value: int) -> int:
+        return max(self.min, min(self.max, value))
+
+
+class Node(Content):
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        MIXED = "mixed", "Mixed"
+        FAILURE = "failure", "Failure"
+
+    simulation = models.ForeignKey(Simulation, on_delete=models.CASCADE, related_name="nodes")
+    key = models.SlugField(max_length=50)
+    title = models.CharField(max_length=200)
+    situation = models.TextField(help_text="Markdown.")
+    is_ending = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    debrief = models.TextField(blank=True, help_text="Markdown; required on endings.")
+    related_lessons = models.ManyToManyField(Lesson, blank=True, related_name="simulation_nodes")
+
+    class Meta(Content.Meta):
+        constraints = [models.UniqueConstraint(fields=["simulation", "key"], name="node_unique_key")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Option(Content):
+    class Unavailable(models.TextChoices):
+        SHOW = "show", "Show with the reason"
+        HIDE = "hide", "Hide"
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="options")
+    key = models.SlugField(max_length=50)
+    text = models.TextField()
+    effects = models.JSONField(default=dict, blank=True, help_text="Meter key → integer change.")
+    guard = models.CharField(
+        max_length=500, blank=True, help_text="Condition, e.g. trust >= 30 and not x < 5."
+    )
+    unavailable = models.CharField(max_length=4, choices=Unavailable.choices, default=Unavailable.SHOW)
+    reason = models.CharField(max_length=300, blank=True)
+    recommended = models.BooleanField(default=False)
+    feedback = models.TextField(blank=True, help_text="Markdown, shown in the debrief.")
+    next_node = models.ForeignKey(
+        Node, null=True, blank=True, on_delete=models.PROTECT, related_name="incoming_options"
+    )
+
+    class Meta(Content.Meta):
+        constraints = [models.UniqueConstraint(fields=["node", "key"], name="option_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key}. {self.text[:60]}"
+
+
+class Citation(Content):
+    """A pointer into a source (section + paragraph) or to a reference (+ locator), attached to one owner."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", editable=False)
+    lesson = models.ForeignKey(
+        Lesson, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    node = models.ForeignKey(Node, null=True, blank=True, on_delete=models.CASCADE, related_name="citations")
+    track = models.ForeignKey(
+        Track, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    section = models.ForeignKey(
+        SourceSection, null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
+    )
+    paragraph = models.PositiveSmallIntegerField(null=True, blank=True)
+    reference = models.ForeignKey(
+        Reference, null=True, blank=True, on_delete=models.PROTECT, related_name="citations"
+    )
+    locator = models.CharField(max_length=100, blank=True)
+
+    OWNER_FIELDS = ("lesson", "question", "node", "track")
+
+    class Meta(Content.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(lesson__isnull=False, question__isnull=True, node__isnull=True, track__isnull=True)
+                    | Q(lesson__isnull=True, question__isnull=False, node__isnull=True, track__isnull=True)
+                    | Q(lesson__isnull=True, question__isnull=True, node__isnull=False, track__isnull=True)
+                    | Q(lesson__isnull=True, question__isnull=True, node__isnull=True, track__isnull=False)
+                ),
+                name="citation_exactly_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=(Q(section__isnull=False, paragraph__isnull=False, reference__isnull=True))
+                | Q(section__isnull=True, paragraph__isnull=True, reference__isnull=False),
+                name="citation_source_paragraph_xor_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.reference_id:
+            return f"{self.reference}" + (f", {self.locator}" if self.locator else "")
+        return f"{self.section}, ¶{self.paragraph}"
+
+    def save(self, *args, **kwargs):
+        if not self.course_id:
+            owner = self.owner
+            if owner is not None:
+                self.course_id = owner.simulation.course_id if isinstance(owner, Node) else owner.course_id
+        super().save(*args, **kwargs)
+
+    @property
+    def owner(self):
+        for name in self.OWNER_FIELDS:
+            if getattr(self, f"{name}_id"):
+                return getattr(self, name)
+        return None
