@@ -1,0 +1,52 @@
+"""The course we ship (fixtures/diplomacy-tracks/) loads, lints clean in strict mode and round-trips."""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from training.curriculum.exporter import export_course
+from training.curriculum.loader import load_curriculum
+from training.models import Course
+
+SHIPPED = Path(__file__).resolve().parent.parent / "fixtures" / "diplomacy-tracks"
+ARTICLE_README = Path(__file__).resolve().parent.parent.parent / "shared" / "source" / "README.md"
+
+
+@pytest.mark.django_db
+def test_shipped_curriculum_loads_and_reloads_unchanged(tmp_path):
+    (report,) = load_curriculum([SHIPPED])
+    assert report.total("created") > 0
+    (again,) = load_curriculum([SHIPPED])
+    assert again.total("created") == again.total("updated") == again.total("archived") == 0
+    exported = export_course(Course.objects.get(slug=report.course))
+    path = tmp_path / "shipped.yaml"
+    path.write_text(exported, encoding="utf-8")
+    load_curriculum([path])
+    assert export_course(Course.objects.get(slug=report.course)) == exported
+
+
+def test_shipped_curriculum_lints_clean_in_strict_mode():
+    out = StringIO()
+    call_command("lint_curriculum", "--strict", str(SHIPPED), stdout=out, stderr=out)
+    assert "0 warning(s)" in out.getvalue()
+
+
+def test_shipped_source_structure_matches_the_article_readme():
+    """The section headings and paragraph counts in the YAML are those of ../shared/source/README.md."""
+    import re
+
+    import yaml
+
+    table = {}
+    for line in ARTICLE_README.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\| (.+?) \| (\d+)", line)
+        if match:
+            heading = re.sub(r" \(title; the introduction\)$", "", match.group(1))
+            table[heading] = int(match.group(2))
+    sections = {}
+    for file in sorted(SHIPPED.glob("*.yaml")):
+        for source in (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).get("sources", []):
+            sections.update({s["heading"]: s["paragraphs"] for s in source["sections"]})
+    assert sections == table
