@@ -1,0 +1,262 @@
+"""Learner state: what each learner has read, answered, played and reviewed.
+
+Never lost, never leaked: every row belongs to one user (deleted with the account) and points at content
+with PROTECT, so the curriculum loader archives content instead of deleting it while history refers to it.
+Queries for a learner start from the user (`LessonProgress.objects.for_user(user)`), so a view cannot fetch
+someone else's row by accident.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from training.models.content import Choice, Course, Lesson, Node, Option, Question, Quiz, Simulation
+
+
+class LearnerQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+
+class LessonProgress(models.Model):
+    """A learner's state on one lesson: first viewed, and completed (Mark complete)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="progress")
+    viewed_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LearnerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "lesson progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="one_progress_per_user_lesson")
+        ]
+
+    def __str__(self) -> str:
+        state = "completed" if self.completed_at else "viewed"
+        return f"{self.user} {state} {self.lesson}"
+
+
+class CheckAnswer(models.Model):
+    """The learner's latest answer to a lesson's inline knowledge check (re-answering replaces it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="check_answers")
+    answer = models.JSONField(help_text="What was chosen, in the shape scoring.py reads.")
+    score = models.FloatField(help_text="0.0–1.0")
+    correct = models.BooleanField()
+    answered_at = models.DateTimeField()
+
+    objects = LearnerQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "question"], name="one_check_answer_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.question}"
+
+
+class QuizAttempt(models.Model):
+    """One attempt at a quiz. Submitted attempts are immutable."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveIntegerField(
+        help_text="1 for the learner's first attempt at this quiz, and so on."
+    )
+    started_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    question_ids = models.JSONField(default=list, help_text="The questions of this attempt, in order.")
+    choice_order = models.JSONField(
+        default=dict, help_text="Question id → choice ids in the order shown (stable within the attempt)."
+    )
+    score = models.FloatField(null=True, blank=True, help_text="Points earned (sum of response scores).")
+    max_score = models.FloatField(null=True, blank=True)
+    percent = models.FloatField(null=True, blank=True, help_text="0–100, set on submission.")
+    passed = models.BooleanField(null=True, blank=True)
+
+    objects = LearnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["quiz", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "quiz", "number"], name="attempt_number_unique"),
+            # A double click on "Start" or a second tab cannot open two attempts at once.
+            models.UniqueConstraint(
+                fields=["user", "quiz"],
+                condition=Q(submitted_at__isnull=True),
+                name="one_open_attempt_per_quiz",
+            ),
+        ]
+        indexes = [models.Index(fields=["quiz", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.quiz} · attempt {self.number}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Response(models.Model):
+    """The answer to one question within one attempt, with a snapshot of what was shown and chosen."""
+
+    attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="responses")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
+    answer = models.JSONField(help_text="What was chosen, in the shape scoring.py reads.")
+    score = models.FloatField(help_text="0.0–1.0")
+    correct = models.BooleanField(help_text="Full marks.")
+    snapshot = models.JSONField(
+        help_text="Prompt, scenario, choices shown (text, key, correctness/position/category, feedback) and "
+        "what was chosen, so later edits to the question do not rewrite history."
+    )
+    answered_at = models.DateTimeField()
+    chosen_choices = models.ManyToManyField(
+        Choice, blank=True, related_name="+", help_text="For option pick-rate statistics."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="one_response_per_question")
+        ]
+        indexes = [models.Index(fields=["question", "answered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} · {self.question}"
+
+
+class SimulationRun(models.Model):
+    """One play-through of a simulation; at most one unfinished run per learner and simulation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="simulation_runs"
+    )
+    simulation = models.ForeignKey(Simulation, on_delete=models.PROTECT, related_name="runs")
+    current_node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    meters = models.JSONField(default=dict, help_text="Meter key → current value.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ending = models.ForeignKey(Node, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = LearnerQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "simulation"],
+                condition=Q(finished_at__isnull=True),
+                name="one_open_run_per_sim",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.simulation} · run {self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class SimulationStep(models.Model):
+    """One decision in a run: the node it was made on, the option chosen, the meters before and after."""
+
+    run = models.ForeignKey(SimulationRun, on_delete=models.CASCADE, related_name="steps")
+    number = models.PositiveIntegerField(help_text="1 for the first decision of the run.")
+    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    option = models.ForeignKey(Option, on_delete=models.PROTECT, related_name="steps")
+    meters_before = models.JSONField()
+    meters_after = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="one_step_per_number")]
+
+    def __str__(self) -> str:
+        return f"{self.run} · step {self.number}"
+
+
+class ReviewCard(models.Model):
+    """Spaced-repetition state (fsrs) of one question for one learner; created on the first answer."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="review_cards")
+    card = models.JSONField(help_text="fsrs.Card.to_dict(), times in UTC.")
+    due = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
+
+    objects = LearnerQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="one_card_per_user_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.question} · due {self.due:%Y-%m-%d %H:%M}"
+
+
+class ReviewLog(models.Model):
+    """Every review of a card, kept for the learner's history and for tuning."""
+
+    card = models.ForeignKey(ReviewCard, on_delete=models.CASCADE, related_name="logs")
+    rating = models.PositiveSmallIntegerField(help_text="fsrs.Rating: 1 Again, 2 Hard, 3 Good, 4 Easy.")
+    correct = models.BooleanField()
+    log = models.JSONField(help_text="fsrs.ReviewLog.to_dict().")
+    reviewed_at = models.DateTimeField()
+    source = models.CharField(max_length=10, help_text="quiz, check or review: where the answer was given.")
+
+    class Meta:
+        ordering = ["reviewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.card} · rating {self.rating}"
+
+
+class Cohort(models.Model):
+    """A group of learners with a join code, taught by one or more instructors."""
+
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=20, unique=True, help_text="Learners join with this code.")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
+    instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teaching_cohorts")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CohortMembership(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cohort_memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cohort", "user"], name="one_membership_per_cohort")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.cohort}"
+
+
+class Certificate(models.Model):
+    """Issued once per learner and course when the course is complete; verifiable by its code."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="certificates")
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=300, help_text="The learner's name as printed.")
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_certificate_per_course")]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.course} · {self.code}"
