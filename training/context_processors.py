@@ -1,0 +1,30 @@
+"""Values the navigation needs on every page: the review count and whether to show the instructor area."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+from training.models import ReviewCard
+
+INSTRUCTORS_GROUP = "Instructors"
+
+
+def is_instructor(user) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.groups.filter(name=INSTRUCTORS_GROUP).exists()
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = request.user
+    if not user.is_authenticated:
+        return {"is_instructor": False, "review_due_count": 0}
+    # Lazy: a page that never shows the navigation (an htmx fragment) runs neither query.
+    return {
+        "is_instructor": SimpleLazyObject(lambda: is_instructor(user)),
+        "review_due_count": SimpleLazyObject(
+            lambda: ReviewCard.objects.for_user(user).filter(due__lte=timezone.now()).count()
+        ),
+    }
