@@ -1,0 +1,191 @@
+"""The shipped course meets its brief: enough of everything, fully cited, and written in our own words."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from training.curriculum.loader import load_curriculum
+from training.models import Course, GlossaryTerm, Lesson, Node, Question, Quiz, Reference, Simulation, Track
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "fixtures" / "diplomacy-tracks"
+ARTICLE = ROOT.parent / "shared" / "source" / "track-diplomacy-article.txt"
+ARTICLE_README = ROOT.parent / "shared" / "source" / "README.md"
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+RUN = 10  # no run of this many consecutive words of the article may appear in fixtures/
+
+DEBRIS = [
+    "AI-Generated Insight",
+    "\N{BRAIN}",
+    "See also",
+    "Similar Posts",
+    "diplomacY",
+    "Advancing Stability Through Multilateral Peace Negotiations",
+    "Diplomatic Efforts for Refugee Repatriation",
+    "The Role of Regional Organizations in Facilitating Peace Processes",
+]
+
+
+@pytest.fixture
+def course(db) -> Course:
+    (report,) = load_curriculum([SHIPPED])
+    return Course.objects.get(slug=report.course)
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower().replace("\N{RIGHT SINGLE QUOTATION MARK}", "'"))
+
+
+def test_minimum_counts_from_the_loaded_database(course):
+    assert set(Track.objects.filter(course=course).values_list("slug", flat=True)) == {
+        "track-1",
+        "track-1-5",
+        "track-2",
+        "multi-track",
+    }
+    modules = list(course.modules.published().in_order())
+    assert 5 <= len(modules) <= 8
+    assert GlossaryTerm.objects.filter(course=course).count() >= 25
+    assert Reference.objects.filter(course=course).count() >= 10
+
+    lessons = Lesson.objects.published().filter(course=course)
+    assert lessons.count() >= 15
+    for lesson in lessons.prefetch_related("objectives", "key_terms", "citations", "checks"):
+        body_words = len(lesson.body.split())
+        assert 300 <= body_words <= 700, f"{lesson.slug}: {body_words} words"
+        assert lesson.objectives.exists(), lesson.slug
+        assert lesson.key_terms.exists(), lesson.slug
+        assert lesson.citations.exists(), lesson.slug
+        assert 1 <= lesson.checks.count() <= 2, lesson.slug
+
+    # A quiz per module, and the final assessment.
+    for module in modules:
+        assert module.quizzes.published().exists(), module.slug
+    final = course.final_quiz
+    assert final is not None and final.mode == Quiz.Mode.ASSESSMENT
+
+    questions = Question.objects.filter(quiz__course=course, quiz__isnull=False)
+    assert questions.count() >= 40
+    kinds = Counter(questions.values_list("kind", flat=True))
+    for kind in ("single", "multiple", "order", "sort"):
+        assert kinds[kind] >= 5, f"only {kinds[kind]} {kind} questions"
+    for question in questions.prefetch_related("choices", "citations", "tracks", "objectives"):
+        assert question.scenario.strip() and question.explanation.strip(), question.slug
+        assert question.citations.exists() and question.tracks.exists() and question.objectives.exists(), (
+            question.slug
+        )
+        assert all(choice.feedback.strip() for choice in question.choices.all()), question.slug
+
+    simulations = Simulation.objects.published().filter(course=course)
+    assert simulations.count() >= 2
+    for simulation in simulations:
+        assert simulation.meters.count() >= 3, simulation.slug
+        decisions = Node.objects.filter(simulation=simulation, is_ending=False)
+        endings = Node.objects.filter(simulation=simulation, is_ending=True)
+        assert decisions.count() >= 4, simulation.slug
+        assert endings.count() >= 3, simulation.slug
+        assert all(ending.debrief.strip() for ending in endings), simulation.slug
+        assert all(node.options.exists() for node in decisions), f"{simulation.slug} has a dead end"
+
+
+def test_lessons_alone_cite_every_paragraph_of_the_article(course):
+    expected = set()
+    for line in ARTICLE_README.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\| (.+?)(?: \(title; the introduction\))? \| (\d+)", line)
+        if match:
+            expected |= {(match.group(1), n) for n in range(1, int(match.group(2)) + 1)}
+    assert len(expected) == 43
+    cited = {
+        (citation.section.heading, citation.paragraph)
+        for lesson in Lesson.objects.published().filter(course=course).prefetch_related("citations__section")
+        for citation in lesson.citations.all()
+        if citation.section_id
+    }
+    assert expected - cited == set()
+
+
+def test_the_five_corrections_are_taught_with_a_reference(course):
+    """Each questionable claim of the article is corrected in a lesson that cites an external reference."""
+    corrections = {
+        "Track I is ancient; only its label dates from 1981": r"amarna|westphalia|congress of vienna",
+        "Camp David was a Track I summit": r"camp david",
+        "exiled leaders are not typical Track II actors": r"exiled",
+        "capacity, not formality, defines the track": r"capacity",
+        "official status does not ensure legitimacy": r"legitima",
+    }
+    lessons = list(Lesson.objects.published().filter(course=course).prefetch_related("citations"))
+    for claim, pattern in corrections.items():
+        teaching = [
+            lesson
+            for lesson in lessons
+            if re.search(pattern, lesson.body, re.I) and any(c.reference_id for c in lesson.citations.all())
+        ]
+        assert teaching, f"no lesson with a reference citation teaches: {claim}"
+
+
+def _article_paragraphs() -> list[str]:
+    if not ARTICLE.exists():
+        pytest.fail(f"the source article is missing at {ARTICLE}: the copy check cannot run")
+    headings = set()
+    for line in ARTICLE_README.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\| (.+?)(?: \(title; the introduction\))? \| \d+", line)
+        if match:
+            headings.add(match.group(1))
+    return [
+        line
+        for line in ARTICLE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and line.strip() not in headings
+    ]
+
+
+def _fixture_texts() -> list[tuple[str, str]]:
+    """Every string in fixtures/, except section headings (names that citations must spell exactly)."""
+    found: list[tuple[str, str]] = []
+
+    def walk(node, where: str, key: str = "") -> None:
+        if isinstance(node, dict):
+            for child_key, value in node.items():
+                walk(value, f"{where}.{child_key}", child_key)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}[{index}]", key)
+        elif isinstance(node, str) and key not in {"section", "heading"}:
+            found.append((where, node))
+
+    for path in sorted(ROOT.joinpath("fixtures").rglob("*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    return found
+
+
+def test_no_run_of_ten_words_from_the_article_appears_in_fixtures():
+    shingles = set()
+    for paragraph in _article_paragraphs():
+        tokens = words(paragraph)
+        shingles |= {tuple(tokens[i : i + RUN]) for i in range(len(tokens) - RUN + 1)}
+    assert len(shingles) > 1500  # the article really was read
+    copied = []
+    for where, text in _fixture_texts():
+        tokens = words(text)
+        for i in range(len(tokens) - RUN + 1):
+            if tuple(tokens[i : i + RUN]) in shingles:
+                copied.append(f"{where}: {' '.join(tokens[i : i + RUN])}")
+                break
+    assert copied == []
+
+
+def test_the_copy_check_would_catch_a_copied_sentence():
+    paragraph = _article_paragraphs()[3]
+    tokens = words(paragraph)
+    shingles = {tuple(tokens[i : i + RUN]) for i in range(len(tokens) - RUN + 1)}
+    pasted = words("As the article puts it, " + paragraph[:200])
+    assert any(tuple(pasted[i : i + RUN]) in shingles for i in range(len(pasted) - RUN + 1))
+
+
+def test_no_web_debris_in_fixtures():
+    text = "\n".join(path.read_text(encoding="utf-8") for path in ROOT.joinpath("fixtures").rglob("*.yaml"))
+    assert [fragment for fragment in DEBRIS if fragment in text] == []
