@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.utils import Error as DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -26,6 +30,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "ok"
     except DatabaseError as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
+    if settings.REDIS_URL:
+        # A shared cache that does not answer is an outage for every app server: check a real round trip.
+        # A key of its own per probe, so health checks from several servers never read each other's value.
+        probe = secrets.token_hex(8)
+        key = f"healthz:{probe}"
+        try:
+            cache.set(key, probe, timeout=10)
+            checks["cache"] = "ok" if cache.get(key) == probe else "error: value not read back"
+            cache.delete(key)
+        except Exception as exc:  # the redis client raises its own ConnectionError/TimeoutError classes
+            checks["cache"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
