@@ -1,0 +1,363 @@
+"""Playing a branching simulation: start, resume and replay runs, record choices, explain the path afterwards.
+
+A run keeps the learner's current node and meter values; each choice is one SimulationStep. `choose()` locks
+the run and checks that the post was made on the run's current node (and, when given, at the expected step
+number), so a double click, a second tab or a replayed form records at most one step and never skips a node.
+Guards are parsed with training.curriculum.guards (no eval) and evaluated on the run's current meters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Prefetch
+from django.utils import timezone
+
+from training.curriculum.guards import GuardError, parse_guard
+from training.models import Lesson, Meter, Node, Option, Simulation, SimulationRun, SimulationStep
+
+__all__ = [
+    "ChoiceResult",
+    "InvalidChoice",
+    "MeterChange",
+    "OptionView",
+    "RunOutcome",
+    "StaleChoice",
+    "apply_effects",
+    "available_options",
+    "choose",
+    "meter_values",
+    "outcomes_for",
+    "recommended_path",
+    "start_run",
+]
+
+
+class InvalidChoice(ValueError):
+    """The post names no option the learner could choose here (unknown, archived or its guard is unmet)."""
+
+
+class StaleChoice(Exception):
+    """The post was made on a page that is no longer current (double click, old tab, finished run)."""
+
+
+# Meters -------------------------------------------------------------------------------------------------------
+
+
+def meter_values(meters: list[Meter], stored: dict) -> dict[str, int]:
+    """The run's value of every meter; a meter added after the run started counts from its start value."""
+    values = {}
+    for meter in meters:
+        raw = stored.get(meter.key, meter.start) if isinstance(stored, dict) else meter.start
+        values[meter.key] = meter.clamp(raw if isinstance(raw, int) else meter.start)
+    return values
+
+
+def apply_effects(meters: list[Meter], values: dict[str, int], effects: dict) -> dict[str, int]:
+    """New meter values after an option's effects, each clamped to its meter's range.
+
+    Effects naming a meter the simulation does not have are ignored (the loader rejects them anyway)."""
+    after = dict(values)
+    for meter in meters:
+        change = effects.get(meter.key, 0) if isinstance(effects, dict) else 0
+        if isinstance(change, bool) or not isinstance(change, int):
+            change = 0
+        after[meter.key] = meter.clamp(values.get(meter.key, meter.start) + change)
+    return after
+
+
+@dataclass(frozen=True)
+class MeterChange:
+    key: str
+    label: str
+    before: int
+    after: int
+    intended: int  # the option's effect before clamping
+    min: int
+    max: int
+
+    @property
+    def delta(self) -> int:
+        return self.after - self.before
+
+    @property
+    def clamped(self) -> bool:
+        return self.delta != self.intended
+
+    @property
+    def signed(self) -> str:
+        return f"{self.delta:+d}" if self.delta else "±0"
+
+    def announce(self) -> str:
+        return f"{self.label} {self.signed} (now {self.after})"
+
+
+def meter_changes(meters: list[Meter], before: dict, after: dict, effects: dict) -> list[MeterChange]:
+    effects = effects if isinstance(effects, dict) else {}
+    return [
+        MeterChange(
+            key=m.key,
+            label=m.label,
+            before=before.get(m.key, m.start),
+            after=after.get(m.key, m.start),
+            intended=effects.get(m.key, 0) if isinstance(effects.get(m.key, 0), int) else 0,
+            min=m.min,
+            max=m.max,
+        )
+        for m in meters
+    ]
+
+
+# Options ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptionView:
+    """One option as the learner sees it on a decision page: available, or unavailable with the reason."""
+
+    option: Option
+    available: bool
+    reason: str = ""
+
+
+def guard_met(option: Option, values: dict[str, int]) -> bool:
+    if not option.guard.strip():
+        return True
+    try:
+        return parse_guard(option.guard).evaluate(values)
+    except GuardError:
+        # A guard the loader would reject (or that names a removed meter) never opens an option.
+        return False
+
+
+def unavailable_reason(option: Option) -> str:
+    if option.reason.strip():
+        return option.reason.strip()
+    try:
+        return f"Available when {parse_guard(option.guard).describe()}."
+    except GuardError:
+        return "Not available now."
+
+
+def available_options(options: list[Option], values: dict[str, int]) -> list[OptionView]:
+    """Options to show at a node, in order: archived and draft ones never, hidden-when-unavailable ones only
+    when their guard is met, show-when-unavailable ones always (marked unavailable with the reason)."""
+    shown = []
+    for option in options:
+        if option.archived or not option.is_published:
+            continue
+        if guard_met(option, values):
+            shown.append(OptionView(option, True))
+        elif option.unavailable == Option.Unavailable.SHOW:
+            shown.append(OptionView(option, False, unavailable_reason(option)))
+    return shown
+
+
+def learner_options(node_id: int):
+    return Option.objects.published().filter(node_id=node_id).in_order()
+
+
+def learner_meters(simulation_id: int) -> list[Meter]:
+    return list(Meter.objects.published().filter(simulation_id=simulation_id).in_order())
+
+
+# Runs ---------------------------------------------------------------------------------------------------------
+
+
+def open_run(*, user, simulation: Simulation) -> SimulationRun | None:
+    return (
+        SimulationRun.objects.for_user(user).filter(simulation=simulation, finished_at__isnull=True).first()
+    )
+
+
+def start_run(*, user, simulation: Simulation, restart: bool = False) -> SimulationRun:
+    """The learner's unfinished run of this simulation, or a new one at the start node.
+
+    With `restart`, an unfinished run is closed (kept, with no ending, so its steps stay in the history)
+    and a new one starts. A double click on Start or Play again lands on the same run: the partial unique
+    constraint allows one unfinished run per learner and simulation, and the loser of a race reads the winner's.
+    """
+    if simulation.start_node_id is None:
+        raise InvalidChoice("This simulation has no starting point yet.")
+    meters = learner_meters(simulation.pk)
+    with transaction.atomic():
+        current = (
+            SimulationRun.objects.for_user(user)
+            .select_for_update()
+            .filter(simulation=simulation, finished_at__isnull=True)
+            .first()
+        )
+        if current is not None and not restart:
+            return current
+        if current is not None:
+            current.finished_at = timezone.now()
+            current.save(update_fields=["finished_at"])
+        try:
+            with transaction.atomic():
+                return SimulationRun.objects.create(
+                    user=user,
+                    simulation=simulation,
+                    current_node_id=simulation.start_node_id,
+                    meters={m.key: m.start for m in meters},
+                    started_at=timezone.now(),
+                )
+        except IntegrityError:
+            # Another request opened the run between our read and our write: use that one.
+            existing = open_run(user=user, simulation=simulation)
+            if existing is None:
+                raise
+            return existing
+
+
+@dataclass
+class ChoiceResult:
+    run: SimulationRun
+    step: SimulationStep
+    changes: list[MeterChange]
+
+    @property
+    def announcement(self) -> str:
+        moved = [c.announce() for c in self.changes if c.delta or c.intended]
+        return "; ".join(moved) if moved else "No meter changed."
+
+
+def choose(
+    *, user, run_id: int, node_id: int, option_key: str, step_number: int | None = None
+) -> ChoiceResult:
+    """Record the learner's choice of `option_key` on `node_id` in their run `run_id` and move on.
+
+    Raises SimulationRun.DoesNotExist for a run that is not the user's, StaleChoice when the post was made on
+    a node (or step) that is no longer current or the run is over — the caller shows the current state — and
+    InvalidChoice for an option the learner could not choose here. Nothing is written unless all is well.
+    """
+    with transaction.atomic():
+        # Lock only the run row (no joins: PostgreSQL cannot lock the nullable side of an outer join).
+        run = SimulationRun.objects.for_user(user).select_for_update().get(pk=run_id)
+        if run.finished_at is not None:
+            raise StaleChoice("This run has already ended.")
+        last_number = run.steps.aggregate(last=Max("number"))["last"] or 0
+        if run.current_node_id != node_id or (step_number is not None and step_number != last_number + 1):
+            raise StaleChoice("That choice was already recorded. Here is where the run stands now.")
+        option = learner_options(node_id).filter(key=option_key).select_related("next_node").first()
+        if option is None:
+            raise InvalidChoice("That option is not one of the choices here.")
+        meters = learner_meters(run.simulation_id)
+        before = meter_values(meters, run.meters)
+        if not guard_met(option, before):
+            raise InvalidChoice(f"That option is not available now: {unavailable_reason(option)}")
+        next_node = option.next_node
+        if next_node is None or next_node.simulation_id != run.simulation_id:
+            raise InvalidChoice("That option leads nowhere; the simulation needs fixing by its authors.")
+        after = apply_effects(meters, before, option.effects)
+        now = timezone.now()
+        step = SimulationStep.objects.create(
+            run=run,
+            number=last_number + 1,
+            node_id=node_id,
+            option=option,
+            meters_before=before,
+            meters_after=after,
+            created_at=now,
+        )
+        run.current_node = next_node
+        run.meters = after
+        fields = ["current_node", "meters"]
+        if next_node.is_ending:
+            run.finished_at = now
+            run.ending = next_node
+            fields += ["finished_at", "ending"]
+        run.save(update_fields=fields)
+    return ChoiceResult(run=run, step=step, changes=meter_changes(meters, before, after, option.effects))
+
+
+# Debrief ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PathStep:
+    node: Node
+    option: Option | None
+
+
+def simulation_graph(simulation: Simulation) -> tuple[dict[int, Node], dict[int, list[Option]]]:
+    """All current nodes (with their published related lessons) and their learner-visible options: 3 queries."""
+    nodes = {
+        node.pk: node
+        for node in Node.objects.active()
+        .filter(simulation=simulation)
+        .prefetch_related(
+            Prefetch(
+                "related_lessons", queryset=Lesson.objects.published().in_order(), to_attr="lessons_shown"
+            )
+        )
+    }
+    options: dict[int, list[Option]] = {}
+    for option in Option.objects.published().filter(node__simulation=simulation).in_order():
+        options.setdefault(option.node_id, []).append(option)
+    return nodes, options
+
+
+def recommended_option(options: list[Option]) -> Option | None:
+    return next((o for o in options if o.recommended), None)
+
+
+def recommended_path(
+    simulation: Simulation, nodes: dict[int, Node], options: dict[int, list[Option]]
+) -> list[PathStep]:
+    """The authors' path: from the start, follow each node's recommended option until an ending (or a node
+    with no recommendation, or a node already on the path)."""
+    path: list[PathStep] = []
+    seen: set[int] = set()
+    node = nodes.get(simulation.start_node_id)
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        choice = None if node.is_ending else recommended_option(options.get(node.pk, []))
+        path.append(PathStep(node, choice))
+        if choice is None:
+            break
+        node = nodes.get(choice.next_node_id)
+    return path
+
+
+# Progress data ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: int
+    simulation_slug: str
+    simulation_title: str
+    ending_title: str
+    outcome: str  # success | mixed | failure
+    outcome_label: str
+    finished_at: datetime
+    url: str = field(default="")
+
+
+def outcomes_for(user, *, limit: int = 50) -> list[RunOutcome]:
+    """The learner's finished runs that reached an ending, newest first — one query, for the progress page.
+
+    Runs closed by "Start over" have no ending and are left out. Each item links to the run's debrief."""
+    from django.urls import reverse
+
+    runs = (
+        SimulationRun.objects.for_user(user)
+        .filter(finished_at__isnull=False, ending__isnull=False)
+        .select_related("simulation", "ending")
+        .order_by("-finished_at", "-pk")[:limit]
+    )
+    return [
+        RunOutcome(
+            run_id=run.pk,
+            simulation_slug=run.simulation.slug,
+            simulation_title=run.simulation.title,
+            ending_title=run.ending.title,
+            outcome=run.ending.outcome,
+            outcome_label=run.ending.get_outcome_display(),
+            finished_at=run.finished_at,
+            url=reverse("simulation_run", args=[run.simulation.slug, run.pk]),
+        )
+        for run in runs
+    ]
