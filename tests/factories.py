@@ -271,3 +271,60 @@ def make_simulation(module: Module, **fields: Any) -> Simulation:
     simulation.start_node = start
     simulation.save(update_fields=["start_node"])
     return simulation
+
+
+def make_sim_graph(
+    module: Module,
+    *,
+    meters: Sequence[tuple[str, int, int, int]] = (("trust", 0, 100, 50),),
+    nodes: dict[str, dict],
+    start: str | None = None,
+    **fields: Any,
+) -> Simulation:
+    """A simulation built from a small graph description (simulations' tests).
+
+    `meters`: (key, min, max, start). `nodes`: key → {"ending": "success"|"mixed"|"failure"} for an ending,
+    or {"options": [{"key", "next", optional "effects", "guard", "unavailable", "reason", "recommended",
+    "feedback", "text", "archived", "status"}]}; a node may also give "title", "situation", "lessons".
+    `start` defaults to the first node."""
+    fields.setdefault("slug", _slug("simulation"))
+    fields.setdefault("title", "A graph simulation")
+    fields.setdefault("role", "You are a mediator.")
+    fields.setdefault("situation", "Talks have stalled.")
+    fields.setdefault("position", _next_position(module.simulations.all()))
+    simulation = Simulation.objects.create(module=module, course_id=module.course_id, **fields)
+    for position, (key, low, high, initial) in enumerate(meters):
+        Meter.objects.create(
+            simulation=simulation,
+            key=key,
+            label=key.title(),
+            min=low,
+            max=high,
+            start=initial,
+            position=position,
+        )
+    made: dict[str, Node] = {}
+    for position, (key, spec) in enumerate(nodes.items()):
+        ending = spec.get("ending")
+        made[key] = Node.objects.create(
+            simulation=simulation,
+            key=key,
+            title=spec.get("title", f"Node {key}"),
+            situation=spec.get("situation", f"The situation at {key}."),
+            is_ending=bool(ending),
+            outcome=ending or "",
+            debrief=spec.get("debrief", f"Debrief of {key}." if ending else ""),
+            position=position,
+        )
+        if spec.get("lessons"):
+            made[key].related_lessons.set(spec["lessons"])
+    for key, spec in nodes.items():
+        for position, option in enumerate(spec.get("options", [])):
+            values = dict(option)
+            next_key = values.pop("next")
+            values.setdefault("text", f"Option {values['key']} at {key}.")
+            values.setdefault("feedback", f"Feedback on {values['key']}.")
+            Option.objects.create(node=made[key], next_node=made[next_key], position=position, **values)
+    simulation.start_node = made[start or next(iter(nodes))]
+    simulation.save(update_fields=["start_node"])
+    return simulation
