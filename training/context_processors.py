@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from training.models import ReviewCard
+from training import review
 
 INSTRUCTORS_GROUP = "Instructors"
 
@@ -24,7 +23,7 @@ def navigation(request: HttpRequest) -> dict:
     # Lazy: a page that never shows the navigation (an htmx fragment) runs neither query.
     return {
         "is_instructor": SimpleLazyObject(lambda: is_instructor(user)),
-        "review_due_count": SimpleLazyObject(
-            lambda: ReviewCard.objects.for_user(user).filter(due__lte=timezone.now()).count()
-        ),
+        # The review queue's own count: cards of questions the learner can see, not held back by an open
+        # assessment attempt (training.review.due_cards).
+        "review_due_count": SimpleLazyObject(lambda: review.due_count(user)),
     }

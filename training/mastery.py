@@ -1,0 +1,306 @@
+"""Mastery per learning objective, rolled up to module, track and course (rules: docs/progress.md).
+
+An objective is measured by its *pool*: the questions learners can see (published, not archived, in a
+published quiz or lesson of a published module) that are tagged with it. For each pool question only the
+learner's *latest* answer counts, wherever it was given (a quiz response, a lesson check, a review), so a
+learner who got a question wrong and later right is credited for what they know now.
+
+    n = distinct pool questions answered, k = of those, answered right the latest time (full marks),
+    P = pool size, need = min(PROFICIENT_MIN_QUESTIONS, P), accuracy = k / n
+
+    not started   n == 0
+    mastered      k == P                          (every question of the pool, latest answer right)
+    proficient    k >= need and accuracy >= PROFICIENT_ACCURACY
+    familiar      accuracy >= FAMILIAR_ACCURACY
+    attempted     otherwise (answered, but fewer than half right)
+
+Each level is worth points (LEVEL_POINTS, as in Khan Academy's mastery points: attempted earns none). A
+module's, track's or the course's mastery percentage is the mean of its objectives' points; objectives
+without any question ("not assessed") are left out of the mean. A track's objectives are those with at least
+one pool question tagged with the track.
+
+The functions here are pure: they take plain data (ids, tuples) and return dataclasses, so tests can check
+every threshold without a database. `load_mastery()` fetches that data for one learner and one course in a
+fixed number of queries (it does not grow with history or content).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from django.db.models import Q
+
+from training.models import (
+    CheckAnswer,
+    Course,
+    LearningObjective,
+    Question,
+    Quiz,
+    Response,
+    ReviewLog,
+    Status,
+    Track,
+)
+
+FAMILIAR_ACCURACY = 0.5
+PROFICIENT_ACCURACY = 0.8
+PROFICIENT_MIN_QUESTIONS = 3
+
+
+class Level(StrEnum):
+    NOT_ASSESSED = "not-assessed"
+    NOT_STARTED = "not-started"
+    ATTEMPTED = "attempted"
+    FAMILIAR = "familiar"
+    PROFICIENT = "proficient"
+    MASTERED = "mastered"
+
+    @property
+    def label(self) -> str:
+        return LEVEL_LABELS[self]
+
+    @property
+    def points(self) -> int:
+        return LEVEL_POINTS[self]
+
+    @property
+    def rank(self) -> int:
+        return LEVEL_ORDER.index(self)
+
+
+LEVEL_ORDER = [
+    Level.NOT_ASSESSED,
+    Level.NOT_STARTED,
+    Level.ATTEMPTED,
+    Level.FAMILIAR,
+    Level.PROFICIENT,
+    Level.MASTERED,
+]
+LEVEL_LABELS = {
+    Level.NOT_ASSESSED: "Not assessed",
+    Level.NOT_STARTED: "Not started",
+    Level.ATTEMPTED: "Attempted",
+    Level.FAMILIAR: "Familiar",
+    Level.PROFICIENT: "Proficient",
+    Level.MASTERED: "Mastered",
+}
+LEVEL_POINTS = {
+    Level.NOT_ASSESSED: 0,
+    Level.NOT_STARTED: 0,
+    Level.ATTEMPTED: 0,
+    Level.FAMILIAR: 50,
+    Level.PROFICIENT: 80,
+    Level.MASTERED: 100,
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer to one question, from any source."""
+
+    question_id: int
+    correct: bool
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class Mastery:
+    level: Level
+    pool: int  # P
+    answered: int  # n
+    right: int  # k
+
+    @property
+    def points(self) -> int:
+        return self.level.points
+
+    @property
+    def assessed(self) -> bool:
+        return self.level is not Level.NOT_ASSESSED
+
+
+def latest_answers(answers: Iterable[Answer]) -> dict[int, Answer]:
+    """The latest answer per question (a tie on time keeps the later one in the input)."""
+    latest: dict[int, Answer] = {}
+    for answer in answers:
+        current = latest.get(answer.question_id)
+        if current is None or answer.answered_at >= current.answered_at:
+            latest[answer.question_id] = answer
+    return latest
+
+
+def level_for(pool: int, answered: int, right: int) -> Level:
+    """The level for a pool of `pool` questions of which `answered` were answered, `right` right (latest)."""
+    if pool <= 0:
+        return Level.NOT_ASSESSED
+    if answered <= 0:
+        return Level.NOT_STARTED
+    need = min(PROFICIENT_MIN_QUESTIONS, pool)
+    accuracy = right / answered
+    if right == pool:
+        return Level.MASTERED
+    if right >= need and accuracy >= PROFICIENT_ACCURACY:
+        return Level.PROFICIENT
+    if accuracy >= FAMILIAR_ACCURACY:
+        return Level.FAMILIAR
+    return Level.ATTEMPTED
+
+
+def mastery_of(pool: Iterable[int], latest: Mapping[int, Answer]) -> Mastery:
+    """Mastery over a pool of question ids, given the latest answer per question."""
+    pool_ids = set(pool)
+    answered = [latest[qid] for qid in pool_ids if qid in latest]
+    right = sum(1 for answer in answered if answer.correct)
+    return Mastery(
+        level=level_for(len(pool_ids), len(answered), right),
+        pool=len(pool_ids),
+        answered=len(answered),
+        right=right,
+    )
+
+
+def percent_of(masteries: Iterable[Mastery]) -> int | None:
+    """Mean points of the assessed masteries, rounded to a whole percent; None when none is assessed."""
+    points = [m.points for m in masteries if m.assessed]
+    if not points:
+        return None
+    return round(sum(points) / len(points))
+
+
+# --- Loading one learner's data for one course --------------------------------------------------------
+
+
+@dataclass
+class ObjectiveMastery:
+    objective: LearningObjective
+    mastery: Mastery
+
+
+@dataclass
+class GroupMastery:
+    """A module's or track's objectives and their rolled-up percentage."""
+
+    key: str
+    title: str
+    objectives: list[ObjectiveMastery] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int | None:
+        return percent_of(item.mastery for item in self.objectives)
+
+    @property
+    def counts(self) -> dict[Level, int]:
+        counts = {level: 0 for level in LEVEL_ORDER}
+        for item in self.objectives:
+            counts[item.mastery.level] += 1
+        return counts
+
+
+@dataclass
+class CourseMastery:
+    objectives: list[ObjectiveMastery]
+    modules: list[GroupMastery]
+    tracks: list[GroupMastery]
+
+    @property
+    def percent(self) -> int | None:
+        return percent_of(item.mastery for item in self.objectives)
+
+    def for_objective(self, slug: str) -> Mastery | None:
+        for item in self.objectives:
+            if item.objective.slug == slug:
+                return item.mastery
+        return None
+
+
+def visible_questions_q(prefix: str = "") -> Q:
+    """Q for questions a learner may see: published, not archived, in a visible quiz or lesson."""
+    p = prefix
+    published = {"status": Status.PUBLISHED, "archived": False}
+
+    def on(path: str) -> dict:
+        return {f"{p}{path}__{name}": value for name, value in published.items()}
+
+    in_quiz = Q(**on("quiz")) & Q(**on("quiz__module"))
+    in_lesson = Q(**on("lesson")) & Q(**on("lesson__module"))
+    return Q(**{f"{p}status": Status.PUBLISHED, f"{p}archived": False}) & (in_quiz | in_lesson)
+
+
+def answers_for(user, *, course: Course | None = None) -> list[Answer]:
+    """Every answer of the learner that counts for mastery: three queries, whatever the history.
+
+    Quiz responses count once the learner has seen their feedback: always in practice mode, after
+    submission in assessment mode (mastery must not reveal an answer's correctness early).
+    """
+    responses = Response.objects.filter(attempt__user=user).filter(
+        Q(attempt__submitted_at__isnull=False) | Q(attempt__quiz__mode=Quiz.Mode.PRACTICE)
+    )
+    checks = CheckAnswer.objects.for_user(user)
+    reviews = ReviewLog.objects.filter(card__user=user, source="review")
+    if course is not None:
+        responses = responses.filter(question__course=course)
+        checks = checks.filter(question__course=course)
+        reviews = reviews.filter(card__question__course=course)
+    answers = [Answer(*row) for row in responses.values_list("question_id", "correct", "answered_at")]
+    answers += [Answer(*row) for row in checks.values_list("question_id", "correct", "answered_at")]
+    answers += [Answer(*row) for row in reviews.values_list("card__question_id", "correct", "reviewed_at")]
+    return answers
+
+
+def load_mastery(user, course: Course) -> CourseMastery:
+    """The learner's mastery of every objective of the course: seven queries, whatever the history."""
+    objectives = list(
+        LearningObjective.objects.published()
+        .filter(course=course, module__status=Status.PUBLISHED, module__archived=False)
+        .select_related("module")
+        .order_by("module__position", "module__pk", "position", "pk")
+    )
+    by_id = {objective.pk: objective for objective in objectives}
+    objective_links = Question.objectives.through.objects.filter(
+        visible_questions_q("question__"), learningobjective_id__in=by_id
+    ).values_list("question_id", "learningobjective_id")
+    pools: dict[int, set[int]] = defaultdict(set)
+    for question_id, objective_id in objective_links:
+        pools[objective_id].add(question_id)
+
+    tracks = list(Track.objects.published().filter(course=course).in_order())
+    track_links = Question.tracks.through.objects.filter(
+        visible_questions_q("question__"), track_id__in=[track.pk for track in tracks]
+    ).values_list("question_id", "track_id")
+    questions_of_track: dict[int, set[int]] = defaultdict(set)
+    for question_id, track_id in track_links:
+        questions_of_track[track_id].add(question_id)
+
+    latest = latest_answers(answers_for(user, course=course))
+    return build_course_mastery(objectives, pools, tracks, questions_of_track, latest)
+
+
+def build_course_mastery(
+    objectives: list[LearningObjective],
+    pools: Mapping[int, set[int]],
+    tracks: list[Track],
+    questions_of_track: Mapping[int, set[int]],
+    latest: Mapping[int, Answer],
+) -> CourseMastery:
+    """Pure: objectives (with .module loaded) and pools → masteries and their roll-ups."""
+    items = [ObjectiveMastery(o, mastery_of(pools.get(o.pk, ()), latest)) for o in objectives]
+    modules: dict[int, GroupMastery] = {}
+    for item in items:
+        module = item.objective.module
+        group = modules.setdefault(module.pk, GroupMastery(key=module.slug, title=module.title))
+        group.objectives.append(item)
+    track_groups = []
+    for track in tracks:
+        in_track = questions_of_track.get(track.pk, set())
+        track_groups.append(
+            GroupMastery(
+                key=track.slug,
+                title=track.name,
+                objectives=[item for item in items if pools.get(item.objective.pk, set()) & in_track],
+            )
+        )
+    return CourseMastery(objectives=items, modules=list(modules.values()), tracks=track_groups)

@@ -1,0 +1,205 @@
+"""My data: export everything the app holds about a learner as JSON, and delete their account.
+
+The export starts from the user for every table, so it can only contain the learner's own rows: account
+fields (never the password hash), lesson progress, check answers, quiz attempts with their responses and
+snapshots, review cards with every review, simulation runs with their steps, cohort memberships (and cohorts
+they teach), certificates. Content is named by its stable slug or key, never by database ids alone.
+
+Deleting the account removes the user row; every learner-state row belongs to the user with
+on_delete=CASCADE (see training/models/learning.py), so all personal data and history goes with it in one
+transaction. Content the learner answered stays (it is the course, not theirs).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Prefetch
+
+from training.models import (
+    Certificate,
+    CheckAnswer,
+    CohortMembership,
+    LessonProgress,
+    QuizAttempt,
+    Response,
+    ReviewCard,
+    ReviewLog,
+    SimulationRun,
+    SimulationStep,
+)
+
+EXPORT_FORMAT = 1
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def export_for(user) -> dict[str, Any]:
+    """Everything the app holds about `user`, as JSON-ready data (a fixed number of queries)."""
+    account = {
+        "username": user.get_username(),
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "date_joined": _iso(user.date_joined),
+        "last_login": _iso(user.last_login),
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+    }
+    lessons = [
+        {
+            "lesson": row.lesson.slug,
+            "title": row.lesson.title,
+            "viewed_at": _iso(row.viewed_at),
+            "completed_at": _iso(row.completed_at),
+        }
+        for row in LessonProgress.objects.for_user(user).select_related("lesson").order_by("viewed_at", "pk")
+    ]
+    checks = [
+        {
+            "question": row.question.slug,
+            "prompt": row.question.prompt,
+            "answer": row.answer,
+            "score": row.score,
+            "correct": row.correct,
+            "answered_at": _iso(row.answered_at),
+        }
+        for row in CheckAnswer.objects.for_user(user).select_related("question").order_by("answered_at", "pk")
+    ]
+    responses = Response.objects.select_related("question").prefetch_related("chosen_choices").order_by("pk")
+    attempts = [
+        {
+            "quiz": attempt.quiz.slug,
+            "title": attempt.quiz.title,
+            "number": attempt.number,
+            "started_at": _iso(attempt.started_at),
+            "submitted_at": _iso(attempt.submitted_at),
+            "score": attempt.score,
+            "max_score": attempt.max_score,
+            "percent": attempt.percent,
+            "passed": attempt.passed,
+            "responses": [
+                {
+                    "question": response.question.slug,
+                    "answer": response.answer,
+                    "score": response.score,
+                    "correct": response.correct,
+                    "answered_at": _iso(response.answered_at),
+                    "chosen": sorted(choice.key for choice in response.chosen_choices.all()),
+                    "snapshot": response.snapshot,
+                }
+                for response in attempt.responses.all()
+            ],
+        }
+        for attempt in QuizAttempt.objects.for_user(user)
+        .select_related("quiz")
+        .prefetch_related(Prefetch("responses", queryset=responses))
+        .order_by("started_at", "pk")
+    ]
+    cards = [
+        {
+            "question": card.question.slug,
+            "prompt": card.question.prompt,
+            "card": card.card,
+            "due": _iso(card.due),
+            "created_at": _iso(card.created_at),
+            "reviews": [
+                {
+                    "rating": log.rating,
+                    "correct": log.correct,
+                    "source": log.source,
+                    "reviewed_at": _iso(log.reviewed_at),
+                    "log": log.log,
+                }
+                for log in card.logs.all()
+            ],
+        }
+        for card in ReviewCard.objects.for_user(user)
+        .select_related("question")
+        .prefetch_related(Prefetch("logs", queryset=ReviewLog.objects.order_by("reviewed_at", "pk")))
+        .order_by("created_at", "pk")
+    ]
+    steps = SimulationStep.objects.select_related("node", "option").order_by("number")
+    runs = [
+        {
+            "simulation": run.simulation.slug,
+            "title": run.simulation.title,
+            "started_at": _iso(run.started_at),
+            "finished_at": _iso(run.finished_at),
+            "current_node": run.current_node.key,
+            "ending": run.ending.key if run.ending else None,
+            "meters": run.meters,
+            "steps": [
+                {
+                    "number": step.number,
+                    "node": step.node.key,
+                    "option": step.option.key,
+                    "meters_before": step.meters_before,
+                    "meters_after": step.meters_after,
+                    "created_at": _iso(step.created_at),
+                }
+                for step in run.steps.all()
+            ],
+        }
+        for run in SimulationRun.objects.for_user(user)
+        .select_related("simulation", "current_node", "ending")
+        .prefetch_related(Prefetch("steps", queryset=steps))
+        .order_by("started_at", "pk")
+    ]
+    memberships = [
+        {"cohort": m.cohort.name, "course": m.cohort.course.slug, "joined_at": _iso(m.joined_at)}
+        for m in CohortMembership.objects.filter(user=user).select_related("cohort__course").order_by("pk")
+    ]
+    teaching = [
+        {"cohort": cohort.name, "course": cohort.course.slug}
+        for cohort in user.teaching_cohorts.select_related("course").order_by("pk")
+    ]
+    certs = [
+        {
+            "course": cert.course.slug,
+            "title": cert.course.title,
+            "name": cert.name,
+            "code": cert.code,
+            "issued_at": _iso(cert.issued_at),
+        }
+        for cert in Certificate.objects.filter(user=user).select_related("course").order_by("issued_at", "pk")
+    ]
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": _iso(datetime.now(UTC)),
+        "account": account,
+        "lesson_progress": lessons,
+        "check_answers": checks,
+        "quiz_attempts": attempts,
+        "review_cards": cards,
+        "simulation_runs": runs,
+        "cohort_memberships": memberships,
+        "cohorts_taught": teaching,
+        "certificates": certs,
+    }
+
+
+def export_filename(user, when: datetime | None = None) -> str:
+    when = (when or datetime.now(UTC)).astimezone(UTC)
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in user.get_username())[:40]
+    return f"diplomacy-tracks-{safe}-{when:%Y%m%d}.json"
+
+
+@transaction.atomic
+def delete_account(*, user, password: str) -> bool:
+    """Delete the account and everything it owns if `password` is the account's password.
+
+    Returns False (and deletes nothing) when the password is wrong. Other browsers signed in as the learner
+    are signed out on their next request: the session's user no longer exists (ids are never reused), so
+    Django's auth middleware treats them as visitors.
+    """
+    if not password or not user.check_password(password):
+        return False
+    get_user_model().objects.select_for_update().get(pk=user.pk).delete()
+    return True

@@ -1,0 +1,306 @@
+"""Progress pages: the dashboard, the review queue, certificates (claim, print, verify) and My data."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
+from django_htmx.middleware import HtmxDetails
+
+from training import certificates, mydata, progress, review, scoring
+from training.mastery import LEVEL_ORDER, Level
+from training.models import Course, ReviewCard, ReviewLog
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+PROGRESS_CHANGED = "progress-changed"
+
+
+# --- Dashboard -----------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def progress_dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    course = progress.current_course(request.GET.get("course") or None)
+    if course is None and request.GET.get("course"):
+        raise Http404("No such course.")
+    data = progress.dashboard(request.user, course)
+    courses = list(Course.objects.published().in_order().values("slug", "title"))
+    return render(
+        request,
+        "training/progress_dashboard.html",
+        {
+            "dash": data,
+            "courses": courses,
+            "levels": [lvl for lvl in LEVEL_ORDER if lvl is not Level.NOT_ASSESSED],
+        },
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def progress_summary(request: HtmxHttpRequest) -> HttpResponse:
+    """The small progress bar (training/includes/_progress_bar.html) on its own, for htmx refreshes."""
+    course = progress.current_course(request.GET.get("course") or None)
+    return render(request, "training/progress_summary.html", {"course": course})
+
+
+# --- Review --------------------------------------------------------------------------------------------
+
+
+def _card_context(card: ReviewCard, *, error: str = "", posted=None) -> dict:
+    spec = review.shown_spec(card)
+    form = scoring.question_form(
+        spec,
+        scope=review.scope(card),
+        id=f"review-{card.pk}",
+        prompt=card.question.prompt,
+        error=error,
+        posted=posted,
+    )
+    return {
+        "card": card,
+        "question": card.question,
+        "form": form,
+        "action": reverse("review_answer", args=[card.pk]),
+    }
+
+
+def _feedback_context(log: ReviewLog) -> dict:
+    snap = log.log.get("snapshot") or {}
+    answer = log.log.get("answer") or {}
+    feedback = scoring.review(snap, answer) if snap else None
+    return {
+        "log": log,
+        "feedback": feedback,
+        "snapshot": snap,
+        "can_rerate": log.correct and review.is_latest(log),
+        "rating_name": review.RATING_NAMES.get(log.rating, ""),
+        "next_due": log.card.due,
+    }
+
+
+def _queue_context(request: HttpRequest) -> dict:
+    now = timezone.now()
+    card = review.next_card(request.user, now=now)
+    context = {"due_count": review.due_count(request.user, now=now)}
+    if card is not None:
+        context.update(_card_context(card))
+    else:
+        context["next_review"] = review.next_due_at(request.user, now=now)
+    return context
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def review_queue(request: HtmxHttpRequest) -> HttpResponse:
+    """One due question at a time; after an answer (?reviewed=<log>) its feedback and the rating buttons."""
+    context = _queue_context(request)
+    reviewed = request.GET.get("reviewed", "")
+    if reviewed:
+        try:
+            log = review.get_review_log(request.user, int(reviewed))
+        except (ValueError, ReviewLog.DoesNotExist):
+            raise Http404("No such review.") from None
+        context.update(_feedback_context(log))
+        context["showing_feedback"] = True
+    template = "training/review_queue.html#review-panel" if request.htmx else "training/review_queue.html"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def review_answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    try:
+        result = review.answer_card(user=request.user, card_id=card_id, data=request.POST)
+    except ReviewCard.DoesNotExist:
+        raise Http404("No such review card.") from None
+    except scoring.AnswerError as error:
+        card = review.get_card(request.user, card_id)
+        context = {
+            "due_count": review.due_count(request.user),
+            **_card_context(card, error=str(error), posted=request.POST),
+        }
+        template = "training/review_queue.html#review-panel" if request.htmx else "training/review_queue.html"
+        return render(request, template, context, status=400)
+    except review.ReviewError as error:
+        if request.htmx:
+            context = {**_queue_context(request), "notice": str(error)}
+            return render(request, "training/review_queue.html#review-panel", context, status=409)
+        messages.error(request, str(error))
+        return redirect("review")
+    if request.htmx:
+        context = {**_queue_context(request), **_feedback_context(result.log), "showing_feedback": True}
+        response = render(request, "training/review_queue.html#review-panel", context)
+        return trigger_client_event(response, PROGRESS_CHANGED)
+    return redirect(f"{reverse('review')}?reviewed={result.log.pk}")
+
+
+@require_POST
+@login_required
+def review_rate(request: HtmxHttpRequest, log_id: int) -> HttpResponse:
+    try:
+        log = review.rerate(user=request.user, log_id=log_id, rating=request.POST.get("rating", ""))
+    except ReviewLog.DoesNotExist:
+        raise Http404("No such review.") from None
+    except review.ReviewError as error:
+        if request.htmx:
+            context = {**_queue_context(request), "notice": str(error)}
+            return render(request, "training/review_queue.html#review-panel", context, status=409)
+        messages.error(request, str(error))
+        return redirect("review")
+    log = review.get_review_log(request.user, log.pk)
+    if request.htmx:
+        context = {
+            **_queue_context(request),
+            **_feedback_context(log),
+            "showing_feedback": True,
+            "rated": True,
+        }
+        response = render(request, "training/review_queue.html#review-panel", context)
+        return trigger_client_event(response, PROGRESS_CHANGED)
+    messages.success(
+        request, f"Noted: {review.RATING_NAMES[log.rating].lower()}. The schedule has been updated."
+    )
+    return redirect(f"{reverse('review')}?reviewed={log.pk}")
+
+
+# --- Certificates --------------------------------------------------------------------------------------
+
+
+def _course_or_404(slug: str) -> Course:
+    return get_object_or_404(Course.objects.published(), slug=slug)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def certificate_claim(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """The learner's certificate for a course: what is missing, the claim form, or the printable certificate."""
+    course = _course_or_404(course_slug)
+    certificate = certificates.certificate_for(request.user, course)
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()
+        if certificate is None and not name:
+            return _claim_page(request, course, error="Enter your name as it should appear.", status=400)
+        if len(name) > 300:
+            return _claim_page(request, course, error="Use at most 300 characters for the name.", status=400)
+        try:
+            certificate = certificates.issue_certificate(user=request.user, course=course, name=name)
+        except certificates.NotEligible as error:
+            return _claim_page(request, course, error=str(error), status=409)
+        messages.success(request, "Your certificate has been issued.")
+        return redirect("certificate_claim", course_slug=course.slug)
+    if certificate is not None:
+        return render(
+            request,
+            "training/certificate_print.html",
+            {"certificate": certificate, "course": course, "verify_url": _verify_url(request, certificate)},
+        )
+    return _claim_page(request, course)
+
+
+def _claim_page(request: HttpRequest, course: Course, *, error: str = "", status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "training/certificate_claim.html",
+        {
+            "course": course,
+            "eligibility": certificates.eligibility(request.user, course),
+            "default_name": request.POST.get("name") or certificates.default_name(request.user),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _verify_url(request: HttpRequest, certificate) -> str:
+    return request.build_absolute_uri(reverse("certificate_detail", args=[certificate.code]))
+
+
+@require_GET
+def certificate_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """Public verification: the name, course and date of a valid certificate, and nothing else."""
+    certificate = certificates.find_certificate(code)
+    if certificate is None:
+        return render(request, "training/certificate_detail.html", {"code": code[:40]}, status=404)
+    if certificate.code != code:
+        return redirect("certificate_detail", code=certificate.code)
+    return render(request, "training/certificate_detail.html", {"certificate": certificate})
+
+
+@require_GET
+def certificate_verify(request: HttpRequest) -> HttpResponse:
+    """A form to type a code; a well-formed code goes to its verification page."""
+    typed = request.GET.get("code", "")
+    error = ""
+    if typed:
+        canonical = certificates.normalise_code(typed)
+        if canonical:
+            return redirect("certificate_detail", code=canonical)
+        error = "A certificate code has 16 letters and digits, for example ABCD-EFGH-JKLM-NPQR."
+    return render(
+        request,
+        "training/certificate_verify.html",
+        {"code": typed[:40], "error": error},
+        status=400 if error else 200,
+    )
+
+
+# --- My data -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    return render(request, "training/mydata_page.html", {"error": ""})
+
+
+@require_GET
+@login_required
+@never_cache
+def my_data_export(request: HttpRequest) -> HttpResponse:
+    data = mydata.export_for(request.user)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{mydata.export_filename(request.user)}"'
+    return response
+
+
+@require_POST
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("confirm") != "yes":
+        return render(
+            request,
+            "training/mydata_page.html",
+            {"error": "Tick the box to confirm that you want to delete your account."},
+            status=400,
+        )
+    if not mydata.delete_account(user=request.user, password=request.POST.get("password", "")):
+        return render(
+            request,
+            "training/mydata_page.html",
+            {"error": "That password is not right. Your account has not been deleted."},
+            status=400,
+        )
+    logout(request)
+    messages.success(request, "Your account and all your data have been deleted.")
+    return redirect("home")
