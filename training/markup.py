@@ -39,3 +39,139 @@ def glossary_links(text: str) -> list[tuple[str, str | None]]:
         (match.group(1).strip(), match.group(2).strip() if match.group(2) is not None else None)
         for match in _GLOSSARY_LINK.finditer(_without_code(text))
     ]
+
+
+# --- Rendering ------------------------------------------------------------------------------------------
+
+_INLINE_TAGS = {"a", "abbr", "b", "cite", "code", "em", "i", "q", "s", "small", "strong", "sub", "sup"}
+_BLOCK_TAGS = _INLINE_TAGS | {
+    "blockquote",
+    "br",
+    "dd",
+    "dl",
+    "dt",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
+_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+_CODE_HTML = re.compile(r"(<pre>.*?</pre>|<code>.*?</code>)", re.DOTALL)
+_GLOSSARY_HTML = re.compile(r"\[\[([^\[\]|<>]*?)(?:\|([^\[\]<>]*?))?\]\]")
+
+
+def _markdown_to_html(text: str) -> str:
+    import markdown
+
+    return markdown.markdown(text or "", extensions=["sane_lists", "tables"], output_format="html")
+
+
+def _clean(html: str, tags: set[str]) -> str:
+    import nh3
+
+    return nh3.clean(
+        html,
+        tags=tags,
+        attributes={tag: attrs for tag, attrs in _ATTRIBUTES.items() if tag in tags},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def _shift_headings(html: str, top: int) -> str:
+    """Renumber headings so the highest one in the text becomes `top` (keeps the page outline valid)."""
+    levels = [int(match.group(2)) for match in _HEADING.finditer(html) if not match.group(1)]
+    if not levels:
+        return html
+    delta = top - min(levels)
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, max(1, int(m.group(2)) + delta))}>", html)
+
+
+def render_inline(text: str) -> str:
+    """Short Markdown (a definition, an option) as inline HTML: no paragraphs, links kept."""
+    html = _clean(_markdown_to_html(text), _INLINE_TAGS).strip()
+    return _GLOSSARY_HTML.sub(lambda m: m.group(2) or m.group(1), html)
+
+
+def render_markdown(
+    text: str, glossary=None, *, heading_level: int | None = None, glossary_url: str | None = None
+) -> str:
+    """Markdown → sanitised HTML (a safe string for templates).
+
+    `[[slug]]` and `[[slug|words]]` become glossary terms. With `glossary` (slug → object with `term` and
+    `definition`), a known term is a button that opens its definition in a popover (native HTML, so it
+    works without JavaScript and closes with Escape), with a link to the glossary page; otherwise it is a
+    plain link to the glossary entry. `heading_level` renumbers the text's headings to start at that level.
+    Raw HTML in the text is removed (the loader already refuses it; admin edits are cleaned here).
+    """
+    import secrets
+
+    from django.urls import NoReverseMatch, reverse
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    html = _clean(_markdown_to_html(text), _BLOCK_TAGS)
+    if heading_level:
+        html = _shift_headings(html, heading_level)
+    if glossary_url is None:
+        try:
+            glossary_url = reverse("glossary")
+        except NoReverseMatch:
+            glossary_url = ""
+
+    def term(match: re.Match) -> str:
+        slug = match.group(1).strip()
+        entry = glossary.get(slug) if glossary else None
+        words = (match.group(2) or "").strip() or (entry.term if entry else slug)
+        if entry is None:
+            if not glossary_url:
+                return escape(words)
+            return f'<a class="term-link" href="{escape(glossary_url)}#{escape(slug)}">{escape(words)}</a>'
+        popover_id = f"term-{escape(slug)}-{secrets.token_hex(3)}"
+        more = f' <a href="{escape(glossary_url)}#{escape(slug)}">In the glossary</a>' if glossary_url else ""
+        return (
+            f'<button type="button" class="term" popovertarget="{popover_id}" '
+            f'aria-label="{escape(words)} (glossary term: show definition)">{escape(words)}</button>'
+            f'<span class="term-popover" id="{popover_id}" popover>'
+            f"<strong>{escape(entry.term)}</strong>: {render_inline(entry.definition)}{more}</span>"
+        )
+
+    # Glossary links are replaced after sanitising (the HTML they make is ours), but never inside code.
+    parts = _CODE_HTML.split(html)
+    html = "".join(part if index % 2 else _GLOSSARY_HTML.sub(term, part) for index, part in enumerate(parts))
+    return mark_safe(html)  # noqa: S308 - sanitised by nh3 above; glossary HTML is escaped
+
+
+def citation_label(citation) -> dict[str, str]:
+    """How a citation reads: "Source: Formality and official status, ¶2" or the reference, with its URL.
+
+    Needs `section` (with `source`) or `reference` loaded. Returns {"text": ..., "url": ...} (plain JSON,
+    so it can go into a response snapshot).
+    """
+    if citation.reference_id:
+        ref = citation.reference
+        text = ref.title
+        byline = ", ".join(part for part in (ref.author, ref.publisher) if part)
+        if byline:
+            text += f", {byline}"
+        if ref.year:
+            text += f" ({ref.year})"
+        if citation.locator:
+            text += f", {citation.locator}"
+        return {"text": f"Reference: {text}", "url": ref.url}
+    section = citation.section
+    return {"text": f"Source: {section.heading}, ¶{citation.paragraph}", "url": ""}

@@ -1,4 +1,4 @@
-"""Site-wide pages: home and the health endpoint."""
+"""Site-wide pages: home (the learning path) and the health endpoint."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from training.pathway import learning_path
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "training/home.html")
+    """The learning path of every published course, with the learner's status and one Continue button."""
+    return render(request, "training/home.html", {"paths": learning_path(request.user)})
 
 
 @require_GET

@@ -1,0 +1,226 @@
+"""The learning path: each course's modules in order, with their lessons, simulations and quizzes, the
+learner's status on each, per-module progress and the one "Continue" item.
+
+A fixed number of queries whatever the size of the course or the learner's history: one per content table,
+one per learner-state table (aggregated in the database), nothing per item.
+
+Status rules (shown as icon and text, never colour alone):
+- lesson: done when marked complete; in progress when opened or a check was answered; else not started.
+- quiz: done when an attempt passed; in progress when an attempt is open or submitted without passing.
+- simulation: done when a run reached an ending; in progress when a run is open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Q
+
+from training.models import (
+    CheckAnswer,
+    Course,
+    Lesson,
+    LessonProgress,
+    Module,
+    Quiz,
+    QuizAttempt,
+    Simulation,
+    SimulationRun,
+)
+
+DONE, IN_PROGRESS, NOT_STARTED = "done", "progress", "todo"
+STATUS_TEXT = {DONE: "Done", IN_PROGRESS: "In progress", NOT_STARTED: "Not started"}
+KIND_TEXT = {"lesson": "Lesson", "simulation": "Simulation", "quiz": "Quiz"}
+
+
+@dataclass
+class PathItem:
+    kind: str  # lesson | simulation | quiz
+    obj: Lesson | Quiz | Simulation
+    status: str = NOT_STARTED
+    detail: str = ""  # e.g. "5 min", "Best score 80%", "Attempt open"
+    resume: bool = False  # an open quiz attempt or simulation run
+
+    @property
+    def title(self) -> str:
+        return self.obj.title
+
+    @property
+    def url(self) -> str:
+        return self.obj.get_absolute_url()
+
+    @property
+    def status_text(self) -> str:
+        return STATUS_TEXT[self.status]
+
+    @property
+    def kind_text(self) -> str:
+        return KIND_TEXT[self.kind]
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == DONE
+
+    @property
+    def action(self) -> str:
+        """The verb of the Continue button."""
+        if self.resume:
+            return "Resume"
+        return {"lesson": "Read", "quiz": "Take", "simulation": "Play"}[self.kind]
+
+
+@dataclass
+class ModulePath:
+    module: Module
+    items: list[PathItem] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return sum(item.is_done for item in self.items)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass
+class CoursePath:
+    course: Course
+    modules: list[ModulePath] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[PathItem]:
+        return [item for module in self.modules for item in module.items]
+
+    @property
+    def done(self) -> int:
+        return sum(module.done for module in self.modules)
+
+    @property
+    def total(self) -> int:
+        return sum(module.total for module in self.modules)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def next_item(self) -> PathItem | None:
+        """Continue: the first unfinished item in path order (an item in progress comes first only by
+        its place in the path, so the learner moves through the course in order)."""
+        for item in self.items:
+            if not item.is_done:
+                return item
+        return None
+
+    def module_path(self, module_id: int) -> ModulePath | None:
+        for module in self.modules:
+            if module.module.pk == module_id:
+                return module
+        return None
+
+
+def learning_path(user, *, courses=None) -> list[CoursePath]:
+    """The path of every published course (or of the given courses) for this user (anonymous: no status)."""
+    courses = list(courses if courses is not None else Course.objects.published().in_order())
+    if not courses:
+        return []
+    course_ids = [course.pk for course in courses]
+    modules = list(Module.objects.published().filter(course_id__in=course_ids).in_order())
+    module_ids = [module.pk for module in modules]
+    lessons = list(Lesson.objects.published().filter(module_id__in=module_ids).in_order())
+    simulations = list(Simulation.objects.published().filter(module_id__in=module_ids).in_order())
+    quizzes = list(
+        Quiz.objects.published()
+        .filter(module_id__in=module_ids)
+        .annotate(
+            question_count=Count(
+                "questions", filter=Q(questions__status="published", questions__archived=False)
+            )
+        )
+        .in_order()
+    )
+
+    lesson_state: dict[int, str] = {}
+    quiz_state: dict[int, dict] = {}
+    sim_state: dict[int, dict] = {}
+    if user is not None and user.is_authenticated:
+        for row in (
+            LessonProgress.objects.for_user(user)
+            .filter(lesson_id__in=[x.pk for x in lessons])
+            .values("lesson_id", "completed_at")
+        ):
+            lesson_state[row["lesson_id"]] = DONE if row["completed_at"] else IN_PROGRESS
+        for lesson_id in (
+            CheckAnswer.objects.for_user(user)
+            .filter(question__lesson_id__in=[x.pk for x in lessons])
+            .values_list("question__lesson_id", flat=True)
+            .distinct()
+        ):
+            lesson_state.setdefault(lesson_id, IN_PROGRESS)
+        for row in (
+            QuizAttempt.objects.for_user(user)
+            .filter(quiz_id__in=[x.pk for x in quizzes])
+            .values("quiz_id")
+            .annotate(
+                attempts=Count("pk"),
+                open=Count("pk", filter=Q(submitted_at__isnull=True)),
+                passes=Count("pk", filter=Q(passed=True)),
+                best=Max("percent"),
+            )
+        ):
+            quiz_state[row["quiz_id"]] = row
+        for row in (
+            SimulationRun.objects.for_user(user)
+            .filter(simulation_id__in=[x.pk for x in simulations])
+            .values("simulation_id")
+            .annotate(open=Count("pk", filter=Q(finished_at__isnull=True)), finished=Count("finished_at"))
+        ):
+            sim_state[row["simulation_id"]] = row
+
+    by_module: dict[int, ModulePath] = {module.pk: ModulePath(module=module) for module in modules}
+    for lesson in lessons:
+        by_module[lesson.module_id].items.append(
+            PathItem(
+                kind="lesson",
+                obj=lesson,
+                status=lesson_state.get(lesson.pk, NOT_STARTED),
+                detail=f"{lesson.minutes} min",
+            )
+        )
+    for simulation in simulations:
+        state = sim_state.get(simulation.pk)
+        item = PathItem(kind="simulation", obj=simulation)
+        if state:
+            if state["finished"]:
+                item.status = DONE
+                item.detail = "Ending reached"
+            if state["open"]:
+                item.resume = True
+                item.status = item.status if item.status == DONE else IN_PROGRESS
+                item.detail = "Run in progress"
+        by_module[simulation.module_id].items.append(item)
+    for quiz in quizzes:
+        state = quiz_state.get(quiz.pk)
+        count = quiz.question_count
+        item = PathItem(kind="quiz", obj=quiz, detail=f"{count} question{'s' if count != 1 else ''}")
+        if state:
+            if state["passes"]:
+                item.status = DONE
+            else:
+                item.status = IN_PROGRESS
+            if state["best"] is not None:
+                item.detail = f"Best score {round(state['best'])}%"
+            if state["open"]:
+                item.resume = True
+                item.detail = "Attempt in progress"
+        by_module[quiz.module_id].items.append(item)
+
+    paths = {course.pk: CoursePath(course=course) for course in courses}
+    for module in modules:
+        paths[module.course_id].modules.append(by_module[module.pk])
+    return [paths[course.pk] for course in courses]

@@ -1,0 +1,191 @@
+"""Quiz attempts: start (or resume), record a response, submit; the retake policy.
+
+Rules:
+- At most one open attempt per learner and quiz (a database constraint): "Start" on a second tab resumes it.
+- A new attempt is allowed while the learner has used fewer than `quiz.attempts_allowed` (0 = unlimited).
+- The attempt fixes its questions (published ones, in order) and, per question, the order its choices are
+  shown: shuffled once when the quiz asks for it, then stable for the whole attempt.
+- One response per question per attempt (a database constraint): the first answer stands; a repeat (double
+  click, second tab) is recorded once and reported as such.
+- A submitted attempt is immutable: no responses are added and it cannot be submitted again.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+
+from training import review as review_cards
+from training.models import Choice, Question, Quiz, QuizAttempt, Response
+from training.scoring import Grade, QuestionSpec, grade
+
+
+class QuizError(Exception):
+    """A refusal to show the learner (the message says why)."""
+
+
+class AttemptsExhausted(QuizError):
+    pass
+
+
+class AttemptSubmitted(QuizError):
+    pass
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def attempts_left(quiz: Quiz, used: int) -> int | None:
+    """How many more attempts the learner may start (None: unlimited)."""
+    if not quiz.attempts_allowed:
+        return None
+    return max(0, quiz.attempts_allowed - used)
+
+
+def can_start(quiz: Quiz, used: int) -> bool:
+    left = attempts_left(quiz, used)
+    return left is None or left > 0
+
+
+def published_questions(quiz: Quiz):
+    return (
+        quiz.questions.published()
+        .in_order()
+        .prefetch_related(Prefetch("choices", queryset=Choice.objects.published().in_order()))
+    )
+
+
+@transaction.atomic
+def start_attempt(
+    *, user, quiz: Quiz, now: datetime | None = None, rng: random.Random | None = None
+) -> tuple[QuizAttempt, bool]:
+    """The learner's open attempt at the quiz, or a new one. Returns (attempt, created)."""
+    attempts = QuizAttempt.objects.for_user(user).filter(quiz=quiz)
+    open_attempt = attempts.filter(submitted_at__isnull=True).first()
+    if open_attempt is not None:
+        return open_attempt, False
+    used = attempts.count()
+    if not can_start(quiz, used):
+        raise AttemptsExhausted(
+            f"You have used all {quiz.attempts_allowed} attempts at this quiz. Your results stay available."
+        )
+    questions = list(published_questions(quiz))
+    if not questions:
+        raise QuizError("This quiz has no questions yet.")
+    rng = rng or random.SystemRandom()
+    choice_order: dict[str, list[int]] = {}
+    for question in questions:
+        ids = [choice.pk for choice in question.choices.all()]
+        if quiz.shuffle:
+            rng.shuffle(ids)
+        choice_order[str(question.pk)] = ids
+    try:
+        with transaction.atomic():
+            attempt = QuizAttempt.objects.create(
+                user=user,
+                quiz=quiz,
+                number=used + 1,
+                started_at=_now(now),
+                question_ids=[question.pk for question in questions],
+                choice_order=choice_order,
+            )
+    except IntegrityError:
+        # A second tab started the same attempt a moment ago: use that one.
+        open_attempt = attempts.filter(submitted_at__isnull=True).first()
+        if open_attempt is None:
+            raise QuizError("Another attempt was just started or submitted. Please try again.") from None
+        return open_attempt, False
+    return attempt, True
+
+
+@dataclass(frozen=True)
+class Recorded:
+    response: Response
+    created: bool  # False: this question already had a response (the first one stands)
+    grade: Grade
+
+
+@transaction.atomic
+def record_response(
+    *,
+    user,
+    attempt: QuizAttempt,
+    question: Question,
+    spec: QuestionSpec,
+    answer: dict[str, Any],
+    snapshot: dict[str, Any],
+    now: datetime | None = None,
+) -> Recorded:
+    """Record the answer to one question of an open attempt, with its snapshot, and schedule a review.
+
+    `spec` is the question as shown in this attempt (choices in the attempt's order).
+    """
+    locked = QuizAttempt.objects.for_user(user).select_for_update().get(pk=attempt.pk)
+    if locked.is_submitted:
+        raise AttemptSubmitted("This attempt has been submitted, so its answers can no longer change.")
+    if question.pk not in locked.question_ids:
+        raise QuizError("That question is not part of this attempt.")
+    existing = Response.objects.filter(attempt=locked, question=question).first()
+    if existing is not None:
+        return Recorded(response=existing, created=False, grade=grade(existing.snapshot, existing.answer))
+    when = _now(now)
+    graded = grade(spec, answer)
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                attempt=locked,
+                question=question,
+                answer=answer,
+                score=graded.score,
+                correct=graded.correct,
+                snapshot={**snapshot, "chosen": answer},
+                answered_at=when,
+            )
+    except IntegrityError:  # a concurrent request recorded it first (databases without row locks)
+        existing = Response.objects.get(attempt=locked, question=question)
+        return Recorded(response=existing, created=False, grade=grade(existing.snapshot, existing.answer))
+    chosen_keys = set(_chosen_keys(spec.kind, answer))
+    response.chosen_choices.set([c.pk for c in spec.choices if c.key in chosen_keys and c.pk])
+    review_cards.record_answer(user=user, question=question, correct=graded.correct, source="quiz", when=when)
+    return Recorded(response=response, created=True, grade=graded)
+
+
+def _chosen_keys(kind: str, answer: dict[str, Any]) -> list[str]:
+    if kind == "single":
+        return [answer.get("choice", "")]
+    if kind == "multiple":
+        return list(answer.get("choices", []))
+    if kind == "order":
+        return list(answer.get("order", []))
+    return list((answer.get("categories") or {}).keys())
+
+
+def submit_attempt(*, user, attempt: QuizAttempt, now: datetime | None = None) -> tuple[QuizAttempt, bool]:
+    """Submit: score it and close it. Returns (attempt, submitted_now); False means it already was."""
+    with transaction.atomic():
+        locked = (
+            QuizAttempt.objects.for_user(user).select_for_update().select_related("quiz").get(pk=attempt.pk)
+        )
+        if locked.is_submitted:
+            return locked, False
+        scores = list(Response.objects.filter(attempt=locked).values_list("score", flat=True))
+        max_score = float(len(locked.question_ids))
+        score = round(sum(scores), 4)
+        percent = round(100 * score / max_score, 2) if max_score else 0.0
+        values = {
+            "submitted_at": _now(now),
+            "score": score,
+            "max_score": max_score,
+            "percent": percent,
+            "passed": percent >= locked.quiz.pass_mark,
+        }
+        # The conditional update is the guard that holds on every database: only one submit wins.
+        won = QuizAttempt.objects.filter(pk=locked.pk, submitted_at__isnull=True).update(**values)
+    locked.refresh_from_db()
+    return locked, bool(won)

@@ -1,0 +1,400 @@
+"""Learner pages for reading: tracks, the track comparison, the glossary, lessons with their inline checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from training import lessons as lesson_flow
+from training.markup import citation_label, render_markdown
+from training.models import (
+    Category,
+    CheckAnswer,
+    Choice,
+    Citation,
+    Course,
+    GlossaryTerm,
+    Lesson,
+    LessonProgress,
+    Question,
+    Status,
+    Track,
+)
+from training.pathway import learning_path
+from training.scoring import (
+    AnswerError,
+    QuestionForm,
+    Review,
+    parse_answer,
+    question_form,
+    review,
+    snapshot,
+    spec_from_question,
+)
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+PUBLISHED = Q(status=Status.PUBLISHED, archived=False)
+
+
+def published_courses():
+    return Course.objects.published().in_order()
+
+
+def citations_prefetch(to_attr: str = "shown_citations") -> Prefetch:
+    return Prefetch(
+        "citations",
+        queryset=Citation.objects.published().in_order().select_related("section", "reference"),
+        to_attr=to_attr,
+    )
+
+
+def question_prefetches() -> list:
+    return [
+        Prefetch("choices", queryset=Choice.objects.published().in_order()),
+        Prefetch("categories", queryset=Category.objects.published().in_order()),
+        citations_prefetch(),
+    ]
+
+
+def login_url_for(path: str) -> str:
+    """The log-in link that brings the visitor back to `path` afterwards."""
+    return f"{reverse('login')}?{urlencode({'next': path})}"
+
+
+def signup_url_for(path: str) -> str:
+    return f"{reverse('signup')}?{urlencode({'next': path})}"
+
+
+def ask_to_log_in(request: HtmxHttpRequest, back_to: str) -> HttpResponse:
+    if request.htmx:
+        return HttpResponseClientRedirect(login_url_for(back_to))
+    return redirect_to_login(back_to)
+
+
+# --- Tracks and glossary ------------------------------------------------------------------------------------
+
+
+def published_tracks():
+    return (
+        Track.objects.published().filter(course__status=Status.PUBLISHED, course__archived=False).in_order()
+    )
+
+
+@require_GET
+def track_list(request: HttpRequest) -> HttpResponse:
+    tracks = list(published_tracks().select_related("course"))
+    return render(request, "training/track_list.html", {"tracks": tracks})
+
+
+@dataclass
+class Comparison:
+    course: Course
+    tracks: list[Track]
+    dimensions: list[str]
+
+    @property
+    def rows(self) -> list[tuple[str, list[str]]]:
+        return [
+            (
+                dimension.replace("_", " ").capitalize(),
+                [track.comparison.get(dimension, "") for track in self.tracks],
+            )
+            for dimension in self.dimensions
+        ]
+
+
+@require_GET
+def track_compare(request: HttpRequest) -> HttpResponse:
+    by_course: dict[int, Comparison] = {}
+    for track in published_tracks().select_related("course"):
+        comparison = by_course.setdefault(
+            track.course_id,
+            Comparison(course=track.course, tracks=[], dimensions=list(track.comparison or {})),
+        )
+        comparison.tracks.append(track)
+    return render(request, "training/track_compare.html", {"comparisons": list(by_course.values())})
+
+
+@require_GET
+def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    track = get_object_or_404(
+        published_tracks().select_related("course").prefetch_related(citations_prefetch()), slug=slug
+    )
+    lessons = list(
+        track.lessons.published()
+        .filter(module__status=Status.PUBLISHED, module__archived=False)
+        .select_related("module")
+        .order_by("module__position", "position", "pk")
+    )
+    questions = list(
+        track.questions.published()
+        .filter(
+            Q(quiz__status=Status.PUBLISHED, quiz__archived=False, quiz__module__status=Status.PUBLISHED)
+            | Q(
+                lesson__status=Status.PUBLISHED,
+                lesson__archived=False,
+                lesson__module__status=Status.PUBLISHED,
+            )
+        )
+        .select_related("quiz", "lesson")
+        .order_by("quiz__module__position", "lesson__module__position", "position", "pk")
+    )
+    glossary = {
+        term.slug: term for term in GlossaryTerm.objects.published().filter(course_id=track.course_id)
+    }
+    context = {
+        "track": track,
+        "definition_html": render_markdown(track.definition, glossary, heading_level=3),
+        "participants_html": render_markdown(track.participants, glossary, heading_level=3),
+        "outputs_html": render_markdown(track.outputs, glossary, heading_level=3),
+        "citations": [citation_label(c) for c in track.shown_citations],
+        "lessons": lessons,
+        "questions": questions,
+        "other_tracks": [t for t in published_tracks().filter(course_id=track.course_id) if t.pk != track.pk],
+    }
+    return render(request, "training/track_detail.html", context)
+
+
+@require_GET
+def glossary(request: HttpRequest) -> HttpResponse:
+    terms = list(
+        GlossaryTerm.objects.published()
+        .filter(course__status=Status.PUBLISHED, course__archived=False)
+        .prefetch_related(Prefetch("tracks", queryset=Track.objects.published().in_order()))
+        .order_by("term", "pk")
+    )
+    return render(request, "training/glossary.html", {"terms": terms})
+
+
+# --- Lessons ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckView:
+    """One inline knowledge check as the lesson page shows it: a form, or the feedback on the answer."""
+
+    question: Question
+    form: QuestionForm | None = None
+    review: Review | None = None
+    notice: str = ""
+
+    @property
+    def element_id(self) -> str:
+        return f"check-{self.question.pk}"
+
+
+def check_scope(question: Question) -> str:
+    return f"check:{question.pk}"
+
+
+def check_view(
+    question: Question,
+    *,
+    answer: dict | None = None,
+    again: bool = False,
+    error: str = "",
+    posted=None,
+    notice: str = "",
+) -> CheckView:
+    spec = spec_from_question(question)
+    if answer is not None and not again and not error:
+        snap = snapshot(question, spec, [citation_label(c) for c in question.shown_citations])
+        return CheckView(question=question, review=review(snap, answer), notice=notice)
+    form = question_form(
+        spec,
+        scope=check_scope(question),
+        id=f"check-{question.pk}-form",
+        prompt=question.prompt,
+        answer=answer if again else None,
+        error=error,
+        posted=posted,
+    )
+    return CheckView(question=question, form=form, notice=notice)
+
+
+def lesson_queryset():
+    return Lesson.objects.published().filter(
+        module__status=Status.PUBLISHED,
+        module__archived=False,
+        module__course__status=Status.PUBLISHED,
+        module__course__archived=False,
+    )
+
+
+def get_lesson(slug: str) -> Lesson:
+    return get_object_or_404(lesson_queryset().select_related("module", "module__course"), slug=slug)
+
+
+def lesson_checks(lesson: Lesson) -> list[Question]:
+    return list(lesson.checks.published().in_order().prefetch_related(*question_prefetches()))
+
+
+def lesson_context(
+    request: HttpRequest, lesson: Lesson, *, check_views: dict[int, CheckView] | None = None
+) -> dict:
+    user = request.user
+    glossary = {
+        term.slug: term for term in GlossaryTerm.objects.published().filter(course_id=lesson.course_id)
+    }
+    checks = lesson_checks(lesson)
+    answers: dict[int, dict] = {}
+    progress = None
+    if user.is_authenticated:
+        answers = dict(
+            CheckAnswer.objects.for_user(user)
+            .filter(question__in=[check.pk for check in checks])
+            .values_list("question_id", "answer")
+        )
+        progress = LessonProgress.objects.for_user(user).filter(lesson=lesson).first()
+    again = set()
+    for value in request.GET.getlist("again"):
+        if value.isdigit():
+            again.add(int(value))
+    views = []
+    for check in checks:
+        if check_views and check.pk in check_views:
+            views.append(check_views[check.pk])
+        else:
+            views.append(check_view(check, answer=answers.get(check.pk), again=check.pk in again))
+    (path,) = learning_path(user, courses=[lesson.module.course]) or [None]
+    items = path.items if path else []
+    index = next(
+        (i for i, item in enumerate(items) if item.kind == "lesson" and item.obj.pk == lesson.pk), None
+    )
+    previous_item = items[index - 1] if index else None
+    next_item = items[index + 1] if index is not None and index + 1 < len(items) else None
+    lesson_page = lesson.get_absolute_url()
+    return {
+        "lesson": lesson,
+        "module": lesson.module,
+        "body_html": render_markdown(lesson.body, glossary, heading_level=3),
+        "objectives": list(lesson.objectives.published().in_order()),
+        "key_terms": [
+            (term, render_markdown(term.definition))
+            for term in lesson.key_terms.published().order_by("term", "pk")
+        ],
+        "citations": [
+            citation_label(c)
+            for c in Citation.objects.published()
+            .in_order()
+            .filter(lesson=lesson)
+            .select_related("section", "reference")
+        ],
+        "checks": views,
+        "progress": progress,
+        "module_path": path.module_path(lesson.module_id) if path else None,
+        "previous_item": previous_item,
+        "next_item": next_item,
+        "login_url": login_url_for(lesson_page),
+        "signup_url": signup_url_for(lesson_page),
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    lesson = get_lesson(slug)
+    if request.htmx and request.GET.get("again", "").isdigit():
+        # "Answer again" in place: only that check's form.
+        check = _get_check(lesson, int(request.GET["again"]))
+        answer = None
+        if request.user.is_authenticated:
+            answer = (
+                CheckAnswer.objects.for_user(request.user)
+                .filter(question=check)
+                .values_list("answer", flat=True)
+                .first()
+            )
+        return render(
+            request,
+            "training/lesson_detail.html#check",
+            {"check": check_view(check, answer=answer, again=True), "lesson": lesson, "focus": True},
+        )
+    if request.user.is_authenticated:
+        lesson_flow.record_view(user=request.user, lesson=lesson)
+    return render(request, "training/lesson_detail.html", lesson_context(request, lesson))
+
+
+def _get_check(lesson: Lesson, question_id: int) -> Question:
+    try:
+        return lesson.checks.published().prefetch_related(*question_prefetches()).get(pk=question_id)
+    except Question.DoesNotExist:
+        raise Http404("No such check in this lesson.") from None
+
+
+@require_POST
+def lesson_check(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpResponse:
+    lesson = get_lesson(slug)
+    check = _get_check(lesson, question_id)
+    if not request.user.is_authenticated:
+        return ask_to_log_in(request, lesson.get_absolute_url())
+    spec = spec_from_question(check)
+    try:
+        answer = parse_answer(spec, request.POST, scope=check_scope(check))
+    except AnswerError as error:
+        view = check_view(check, error=str(error), posted=request.POST)
+        if request.htmx:
+            return render(
+                request,
+                "training/lesson_detail.html#check",
+                {"check": view, "lesson": lesson, "focus": True},
+                status=422,
+            )
+        context = lesson_context(request, lesson, check_views={check.pk: view})
+        return render(request, "training/lesson_detail.html", context, status=422)
+    result = lesson_flow.answer_check(user=request.user, question=check, spec=spec, answer=answer)
+    notice = "" if result.recorded else "You sent this answer twice; it was recorded once."
+    if request.htmx:
+        response = render(
+            request,
+            "training/lesson_detail.html#check",
+            {"check": check_view(check, answer=answer, notice=notice), "lesson": lesson, "focus": True},
+        )
+        response["HX-Trigger"] = "progress-changed"
+        return response
+    if notice:
+        messages.info(request, notice)
+    return redirect(f"{lesson.get_absolute_url()}#check-{check.pk}")
+
+
+@require_POST
+def lesson_complete(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    lesson = get_lesson(slug)
+    if not request.user.is_authenticated:
+        return ask_to_log_in(request, lesson.get_absolute_url())
+    progress, newly = lesson_flow.complete_lesson(user=request.user, lesson=lesson)
+    if request.htmx:
+        (path,) = learning_path(request.user, courses=[lesson.module.course])
+        response = render(
+            request,
+            "training/lesson_detail.html#completion",
+            {
+                "lesson": lesson,
+                "progress": progress,
+                "module_path": path.module_path(lesson.module_id),
+                "module": lesson.module,
+                "just_completed": True,
+                "oob": True,
+            },
+        )
+        response["HX-Trigger"] = "progress-changed"
+        return response
+    messages.success(
+        request, "Lesson marked complete." if newly else "This lesson was already marked complete."
+    )
+    return redirect(lesson.get_absolute_url())

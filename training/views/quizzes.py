@@ -1,0 +1,377 @@
+"""The quiz flow: intro → start (or resume) → one question per page → review and submit → results → retake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from training import quizzes
+from training.markup import citation_label
+from training.models import Category, Choice, Citation, Question, Quiz, QuizAttempt, Response, Status
+from training.scoring import (
+    AnswerError,
+    QuestionForm,
+    Review,
+    parse_answer,
+    question_form,
+    review,
+    snapshot,
+    spec_from_question,
+)
+from training.views.learn import HtmxHttpRequest, ask_to_log_in, login_url_for, signup_url_for
+
+
+def quiz_queryset():
+    return Quiz.objects.published().filter(
+        module__status=Status.PUBLISHED,
+        module__archived=False,
+        module__course__status=Status.PUBLISHED,
+        module__course__archived=False,
+    )
+
+
+def get_quiz(slug: str) -> Quiz:
+    return get_object_or_404(
+        quiz_queryset()
+        .select_related("module")
+        .annotate(
+            question_count=Count(
+                "questions", filter=Q(questions__status=Status.PUBLISHED, questions__archived=False)
+            )
+        ),
+        slug=slug,
+    )
+
+
+def get_attempt(request, slug: str, attempt_id: int) -> QuizAttempt:
+    """The learner's own attempt at this quiz; anyone else's (or an unknown one) is a 404."""
+    return get_object_or_404(
+        QuizAttempt.objects.for_user(request.user).select_related("quiz", "quiz__module"),
+        pk=attempt_id,
+        quiz__slug=slug,
+    )
+
+
+def attempt_url(attempt: QuizAttempt, name: str = "quiz_attempt", **kwargs) -> str:
+    return reverse(name, kwargs={"slug": attempt.quiz.slug, "attempt_id": attempt.pk, **kwargs})
+
+
+def question_url(attempt: QuizAttempt, number: int) -> str:
+    return attempt_url(attempt, "quiz_question", number=number)
+
+
+# --- Intro and start ---------------------------------------------------------------------------------------
+
+
+@require_GET
+def quiz_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    quiz = get_quiz(slug)
+    attempts: list[QuizAttempt] = []
+    if request.user.is_authenticated:
+        attempts = list(QuizAttempt.objects.for_user(request.user).filter(quiz=quiz).order_by("number"))
+    open_attempt = next((a for a in attempts if not a.is_submitted), None)
+    submitted = [a for a in attempts if a.is_submitted]
+    context = {
+        "quiz": quiz,
+        "attempts": submitted,
+        "open_attempt": open_attempt,
+        "attempts_left": quizzes.attempts_left(quiz, len(attempts)),
+        "can_start": quizzes.can_start(quiz, len(attempts)),
+        "best": max((a.percent or 0 for a in submitted), default=None),
+        "login_url": login_url_for(quiz.get_absolute_url()),
+        "signup_url": signup_url_for(quiz.get_absolute_url()),
+    }
+    return render(request, "training/quiz_detail.html", context)
+
+
+@require_POST
+def quiz_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    quiz = get_quiz(slug)
+    if not request.user.is_authenticated:
+        return ask_to_log_in(request, quiz.get_absolute_url())
+    try:
+        attempt, created = quizzes.start_attempt(user=request.user, quiz=quiz)
+    except quizzes.QuizError as error:
+        messages.error(request, str(error))
+        return redirect(quiz.get_absolute_url())
+    if not created:
+        messages.info(
+            request, f"You already have attempt {attempt.number} open; carrying on where you left off."
+        )
+    answered = set(attempt.responses.values_list("question_id", flat=True))
+    number = next((i + 1 for i, qid in enumerate(attempt.question_ids) if qid not in answered), 1)
+    target = question_url(attempt, number)
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+# --- One question ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionPage:
+    attempt: QuizAttempt
+    number: int
+    total: int
+    question: Question | None  # None: withdrawn from the course since the attempt started
+    answered: set[int]
+    form: QuestionForm | None = None
+    review: Review | None = None
+    saved: bool = False  # assessment: answered, feedback held until the results
+    notice: str = ""
+
+    @property
+    def practice(self) -> bool:
+        return self.attempt.quiz.mode == Quiz.Mode.PRACTICE
+
+    @property
+    def all_answered(self) -> bool:
+        return all(qid in self.answered for qid in self.attempt.question_ids)
+
+    @property
+    def answered_count(self) -> int:
+        return sum(1 for qid in self.attempt.question_ids if qid in self.answered)
+
+    @property
+    def url(self) -> str:
+        return question_url(self.attempt, self.number)
+
+    @property
+    def previous_url(self) -> str:
+        return question_url(self.attempt, self.number - 1) if self.number > 1 else ""
+
+    @property
+    def next_url(self) -> str:
+        return question_url(self.attempt, self.number + 1) if self.number < self.total else ""
+
+    @property
+    def summary_url(self) -> str:
+        return attempt_url(self.attempt)
+
+    @property
+    def submit_url(self) -> str:
+        return attempt_url(self.attempt, "quiz_submit")
+
+    @property
+    def is_answered(self) -> bool:
+        return self.question is not None and self.question.pk in self.answered
+
+
+def attempt_scope(attempt: QuizAttempt) -> str:
+    return f"attempt:{attempt.pk}"
+
+
+def shown_spec(attempt: QuizAttempt, question: Question):
+    """The question as this attempt shows it: its published choices in the attempt's stable order."""
+    published = list(question.choices.all())
+    by_id = {choice.pk: choice for choice in published}
+    order = attempt.choice_order.get(str(question.pk), [])
+    shown = [by_id[pk] for pk in order if pk in by_id]
+    shown += [choice for choice in published if choice.pk not in set(order)]
+    return spec_from_question(question, choices=shown)
+
+
+def question_snapshot(question: Question, spec) -> dict:
+    return snapshot(question, spec, [citation_label(c) for c in question.shown_citations])
+
+
+def load_question(attempt: QuizAttempt, number: int) -> Question | None:
+    if not 1 <= number <= len(attempt.question_ids):
+        raise Http404("This attempt has no such question.")
+    return (
+        Question.objects.published()
+        .filter(pk=attempt.question_ids[number - 1])
+        .prefetch_related(
+            Prefetch("choices", queryset=Choice.objects.published().in_order()),
+            Prefetch("categories", queryset=Category.objects.published().in_order()),
+            Prefetch(
+                "citations",
+                queryset=Citation.objects.published().in_order().select_related("section", "reference"),
+                to_attr="shown_citations",
+            ),
+        )
+        .first()
+    )
+
+
+def question_page(
+    attempt: QuizAttempt,
+    number: int,
+    question: Question | None,
+    *,
+    error: str = "",
+    posted=None,
+    notice: str = "",
+) -> QuestionPage:
+    answered = set(Response.objects.filter(attempt=attempt).values_list("question_id", flat=True))
+    page = QuestionPage(
+        attempt=attempt,
+        number=number,
+        total=len(attempt.question_ids),
+        question=question,
+        answered=answered,
+        notice=notice,
+    )
+    if question is None:
+        return page
+    response = None
+    if question.pk in answered:
+        response = (
+            Response.objects.filter(attempt=attempt, question=question).values("answer", "snapshot").first()
+        )
+    spec = shown_spec(attempt, question)
+    form_id = f"q{question.pk}"
+    if response is None:
+        page.form = question_form(
+            spec, scope=attempt_scope(attempt), id=form_id, prompt=question.prompt, error=error, posted=posted
+        )
+    elif page.practice or attempt.is_submitted:
+        page.review = review(response["snapshot"], response["answer"])
+    else:
+        page.saved = True
+        page.form = question_form(
+            spec,
+            scope=attempt_scope(attempt),
+            id=form_id,
+            prompt=question.prompt,
+            answer=response["answer"],
+            disabled=True,
+        )
+    return page
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def quiz_question(request: HtmxHttpRequest, slug: str, attempt_id: int, number: int) -> HttpResponse:
+    attempt = get_attempt(request, slug, attempt_id)
+    if attempt.is_submitted:
+        if request.method == "POST":
+            messages.info(request, "This attempt has been submitted, so its answers can no longer change.")
+        target = attempt_url(attempt, "quiz_results")
+        return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    question = load_question(attempt, number)
+    if request.method == "GET":
+        page = question_page(attempt, number, question)
+        return render(request, "training/quiz_question.html", {"page": page, "quiz": attempt.quiz})
+
+    if question is None:
+        raise Http404("This question was withdrawn from the course.")
+    spec = shown_spec(attempt, question)
+    try:
+        answer = parse_answer(spec, request.POST, scope=attempt_scope(attempt))
+    except AnswerError as error:
+        page = question_page(attempt, number, question, error=str(error), posted=request.POST)
+        template = "training/quiz_question.html#question" if request.htmx else "training/quiz_question.html"
+        return render(request, template, {"page": page, "quiz": attempt.quiz, "focus": True}, status=422)
+    try:
+        recorded = quizzes.record_response(
+            user=request.user,
+            attempt=attempt,
+            question=question,
+            spec=spec,
+            answer=answer,
+            snapshot=question_snapshot(question, spec),
+        )
+    except quizzes.AttemptSubmitted as error:
+        messages.info(request, str(error))
+        target = attempt_url(attempt, "quiz_results")
+        return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    notice = "" if recorded.created else "You had already answered this question; your first answer stands."
+    if request.htmx:
+        page = question_page(attempt, number, question, notice=notice)
+        response = render(
+            request,
+            "training/quiz_question.html#question",
+            {"page": page, "quiz": attempt.quiz, "focus": True},
+        )
+        response["HX-Trigger"] = "progress-changed"
+        return response
+    if notice:
+        messages.info(request, notice)
+    return redirect(question_url(attempt, number) + "#question")
+
+
+# --- Review, submit, results ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def quiz_attempt(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpResponse:
+    attempt = get_attempt(request, slug, attempt_id)
+    if attempt.is_submitted:
+        return redirect(attempt_url(attempt, "quiz_results"))
+    prompts = dict(
+        Question.objects.published().filter(pk__in=attempt.question_ids).values_list("pk", "prompt")
+    )
+    answered = set(Response.objects.filter(attempt=attempt).values_list("question_id", flat=True))
+    rows = [
+        {
+            "number": index + 1,
+            "prompt": prompts.get(qid, "This question was withdrawn from the course."),
+            "answered": qid in answered,
+            "url": question_url(attempt, index + 1),
+        }
+        for index, qid in enumerate(attempt.question_ids)
+    ]
+    unanswered = sum(1 for row in rows if not row["answered"])
+    return render(
+        request,
+        "training/quiz_attempt.html",
+        {"attempt": attempt, "quiz": attempt.quiz, "rows": rows, "unanswered": unanswered},
+    )
+
+
+@login_required
+@require_POST
+def quiz_submit(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpResponse:
+    attempt = get_attempt(request, slug, attempt_id)
+    attempt, submitted_now = quizzes.submit_attempt(user=request.user, attempt=attempt)
+    if not submitted_now:
+        messages.info(request, "This attempt was already submitted; it was counted once.")
+    target = attempt_url(attempt, "quiz_results")
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+@login_required
+@require_GET
+def quiz_results(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpResponse:
+    attempt = get_attempt(request, slug, attempt_id)
+    if not attempt.is_submitted:
+        messages.info(request, "Submit this attempt to see your results.")
+        return redirect(attempt_url(attempt))
+    quiz = attempt.quiz
+    responses = {row.question_id: row for row in Response.objects.filter(attempt=attempt)}
+    missing = [qid for qid in attempt.question_ids if qid not in responses]
+    prompts = dict(Question.objects.filter(pk__in=missing).values_list("pk", "prompt")) if missing else {}
+    items = []
+    for index, qid in enumerate(attempt.question_ids):
+        row = responses.get(qid)
+        items.append(
+            {
+                "number": index + 1,
+                "review": review(row.snapshot, row.answer) if row else None,
+                "snapshot": row.snapshot if row else None,
+                "prompt": row.snapshot.get("prompt") if row else prompts.get(qid, "A withdrawn question"),
+            }
+        )
+    used = QuizAttempt.objects.for_user(request.user).filter(quiz=quiz).count()
+    return render(
+        request,
+        "training/quiz_results.html",
+        {
+            "attempt": attempt,
+            "quiz": quiz,
+            "items": items,
+            "can_start": quizzes.can_start(quiz, used),
+            "attempts_left": quizzes.attempts_left(quiz, used),
+        },
+    )
