@@ -8,7 +8,15 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.factories import make_course, make_lesson, make_module, make_objective, make_question, make_quiz, make_track
+from tests.factories import (
+    make_course,
+    make_lesson,
+    make_module,
+    make_objective,
+    make_question,
+    make_quiz,
+    make_track,
+)
 from training import review
 from training.mastery import (
     LEVEL_POINTS,
@@ -169,7 +177,11 @@ def respond(user, quiz, question, correct, *, when=T0, submitted=True, number=1)
         user=user,
         quiz=quiz,
         number=number,
-        defaults={"started_at": when, "submitted_at": when if submitted else None, "question_ids": [question.pk]},
+        defaults={
+            "started_at": when,
+            "submitted_at": when if submitted else None,
+            "question_ids": [question.pk],
+        },
     )
     return Response.objects.create(
         attempt=attempt,
@@ -187,7 +199,12 @@ def test_load_mastery_counts_quiz_responses_checks_and_reviews(learner, course_s
     respond(learner, s.practice, s.questions[0], True)
     respond(learner, s.practice, s.questions[1], False, when=T0 + timedelta(minutes=1))
     CheckAnswer.objects.create(
-        user=learner, question=s.check, answer={}, score=1.0, correct=True, answered_at=T0 + timedelta(minutes=2)
+        user=learner,
+        question=s.check,
+        answer={},
+        score=1.0,
+        correct=True,
+        answered_at=T0 + timedelta(minutes=2),
     )
     result = load_mastery(learner, s.course).for_objective(s.objective.slug)
     assert (result.pool, result.answered, result.right) == (4, 3, 2)
@@ -242,6 +259,13 @@ def test_load_mastery_runs_a_fixed_number_of_queries(learner, course_setup, djan
     with django_assert_num_queries(7):
         load_mastery(learner, s.course)
     for minute in range(30):
-        respond(learner, s.practice, s.questions[minute % 2], bool(minute % 3), when=T0 + timedelta(minutes=minute), number=minute + 1)
+        respond(
+            learner,
+            s.practice,
+            s.questions[minute % 2],
+            bool(minute % 3),
+            when=T0 + timedelta(minutes=minute),
+            number=minute + 1,
+        )
     with django_assert_num_queries(7):
         load_mastery(learner, s.course)

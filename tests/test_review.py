@@ -38,7 +38,9 @@ def quiz():
 
 @pytest.fixture
 def question(quiz):
-    return make_question(quiz, choices=[("Build trust first", True), ("Issue an ultimatum", False), ("Wait", False)])
+    return make_question(
+        quiz, choices=[("Build trust first", True), ("Issue an ultimatum", False), ("Wait", False)]
+    )
 
 
 # --- FSRS scheduling ---------------------------------------------------------------------------------------
@@ -110,7 +112,9 @@ def test_hard_good_easy_order_the_due_dates(learner, question):
 
 
 def review_log(user, question, correct=True, when=T0):
-    review.record_answer(user=user, question=question, correct=correct, source="quiz", when=when - timedelta(days=2))
+    review.record_answer(
+        user=user, question=question, correct=correct, source="quiz", when=when - timedelta(days=2)
+    )
     card = ReviewCard.objects.get(user=user, question=question)
     card.due = when - timedelta(hours=1)
     card.save()
@@ -143,7 +147,9 @@ def test_only_a_right_latest_own_review_can_be_rerated(learner, other, question)
     with pytest.raises(review.ReviewError):
         review.rerate(user=learner, log_id=wrong.pk, rating="nonsense")
     right = review_log(other, question, correct=True)
-    review.record_answer(user=other, question=question, correct=True, source="quiz", when=T0 + timedelta(days=1))
+    review.record_answer(
+        user=other, question=question, correct=True, source="quiz", when=T0 + timedelta(days=1)
+    )
     with pytest.raises(review.ReviewError):
         review.rerate(user=other, log_id=right.pk, rating="easy")
 
@@ -342,7 +348,9 @@ def test_other_learners_cards_and_logs_are_404(client, learner, other, question)
     card = make_due(other, question)
     log = review_log(other, make_question(question.quiz))
     client.force_login(learner)
-    assert client.post(f"/review/{card.pk}/answer/", {"choice": choice_token(card, "Wait")}).status_code == 404
+    assert (
+        client.post(f"/review/{card.pk}/answer/", {"choice": choice_token(card, "Wait")}).status_code == 404
+    )
     assert client.post(f"/review/rate/{log.pk}/", {"rating": "easy"}).status_code == 404
     assert client.get(f"/review/?reviewed={log.pk}").status_code == 404
     assert not ReviewLog.objects.filter(card=card, source="review").exists()
@@ -354,7 +362,9 @@ def test_review_requires_csrf(learner, question):
     card = make_due(learner, question)
     client = Client(enforce_csrf_checks=True)
     client.force_login(learner)
-    assert client.post(f"/review/{card.pk}/answer/", {"choice": choice_token(card, "Wait")}).status_code == 403
+    assert (
+        client.post(f"/review/{card.pk}/answer/", {"choice": choice_token(card, "Wait")}).status_code == 403
+    )
 
 
 def test_order_questions_are_not_shown_in_their_right_order(client, learner, quiz):

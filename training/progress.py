@@ -469,7 +469,7 @@ def dashboard(user, course: Course | None, *, now: datetime | None = None) -> Da
     result.first_active = min(days) if days else None
     result.simulations = simulation_outcomes(user)
     result.review_due = review.due_count(user, now=now)
-    result.next_review = None if result.review_due else review.next_due_at(user, now=now)
+    result.next_review = review.next_due_at(user, now=now)
     return result
 
 

@@ -1,0 +1,309 @@
+"""The "My progress" dashboard (/progress/) and the refreshable progress bar (/progress/summary/)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import (
+    make_course,
+    make_lesson,
+    make_module,
+    make_objective,
+    make_question,
+    make_quiz,
+    make_simulation,
+    make_track,
+)
+from training import progress, review
+from training.models import CheckAnswer, LessonProgress, QuizAttempt, Response, ReviewCard, SimulationRun
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def learner():
+    return User.objects.create_user("dana", "dana@example.org", "pw-for-dana-1234")
+
+
+@pytest.fixture
+def other():
+    return User.objects.create_user("eli", "eli@example.org", "pw-for-eli-12345")
+
+
+@pytest.fixture
+def course():
+    """Two modules; module 1 has two lessons (one about Track I), a practice quiz of three questions tagged with
+    objective A, and a simulation; module 2 has one lesson and a quiz of two questions tagged with objective B."""
+    course = make_course(title="Tracks course")
+    track_one = make_track(course, name="Track I", slug="track-one")
+    make_track(course, name="Track II", slug="track-two")
+    m1 = make_module(course, title="Foundations")
+    m2 = make_module(course, title="Bridging")
+    obj_a = make_objective(m1, text="Tell the tracks apart", slug="obj-a")
+    obj_b = make_objective(m2, text="Combine the tracks", slug="obj-b")
+    l1 = make_lesson(m1, title="What Track I is")
+    l1.tracks.add(track_one)
+    make_lesson(m1, title="What Track II is")
+    make_lesson(m2, title="Track 1.5")
+    q1 = make_quiz(m1, title="Foundations quiz", pass_mark=60)
+    for n in range(3):
+        question = make_question(q1, prompt=f"Foundations question {n}")
+        question.objectives.add(obj_a)
+        question.tracks.add(track_one)
+    q2 = make_quiz(m2, title="Bridging quiz")
+    for n in range(2):
+        make_question(q2, prompt=f"Bridging question {n}").objectives.add(obj_b)
+    make_simulation(m1, title="Harbour standoff")
+    return course
+
+
+def submit(user, quiz, results: list[bool], *, when: datetime, number: int) -> QuizAttempt:
+    questions = list(quiz.questions.order_by("position"))
+    right = sum(results)
+    attempt = QuizAttempt.objects.create(
+        user=user,
+        quiz=quiz,
+        number=number,
+        started_at=when - timedelta(minutes=5),
+        submitted_at=when,
+        question_ids=[q.pk for q in questions],
+        score=right,
+        max_score=len(results),
+        percent=100 * right / len(results),
+        passed=100 * right / len(results) >= quiz.pass_mark,
+    )
+    for question, correct in zip(questions, results, strict=False):
+        Response.objects.create(
+            attempt=attempt,
+            question=question,
+            answer={},
+            score=1.0 if correct else 0.0,
+            correct=correct,
+            snapshot={},
+            answered_at=when,
+        )
+        review.record_answer(user=user, question=question, correct=correct, source="quiz", when=when)
+    return attempt
+
+
+def test_dashboard_needs_login(client):
+    response = client.get("/progress/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/progress/"
+
+
+def test_empty_dashboard_for_a_new_learner(client, learner, course):
+    client.force_login(learner)
+    html = client.get("/progress/").content.decode()
+    assert "<h1>My progress</h1>" in html
+    assert "Read: What Track I is" in html  # Continue: the first item of the path
+    assert "No quiz submitted yet" in html
+    assert "Nothing yet." in html
+    assert "Not started" in html
+    assert 'href="/review/"' in html
+
+
+def test_dashboard_shows_percentages_levels_scores_and_activity(client, learner, other, course):
+    quiz = course.modules.get(title="Foundations").quizzes.get()
+    lesson = course.modules.get(title="Foundations").lessons.get(title="What Track I is")
+    LessonProgress.objects.create(
+        user=learner, lesson=lesson, viewed_at=T0, completed_at=T0 + timedelta(minutes=9)
+    )
+    submit(learner, quiz, [True, False, False], when=T0 + timedelta(days=1), number=1)
+    submit(learner, quiz, [True, True, False], when=T0 + timedelta(days=3), number=2)
+    submit(other, quiz, [True, True, True], when=T0, number=1)  # never shown to the learner
+
+    client.force_login(learner)
+    html = client.get("/progress/").content.decode()
+
+    # Objective A: latest answers 2 of 3 right, need 3 → familiar; objective B untouched → not started.
+    rows = dict(
+        re.findall(
+            r'<th scope="row" class="objective">(.*?)</th>\s*<td><span class="level level-([a-z-]+)"', html
+        )
+    )
+    assert rows == {"Tell the tracks apart": "familiar", "Combine the tracks": "not-started"}
+    assert "Familiar</span>" in html
+    # Course mastery (50 + 0) / 2 = 25%; the Foundations module 50%.
+    assert re.search(r"Course mastery</dt>\s*<dd><span class=\"stat-value\">25%", html)
+    assert 'Foundations <span class="muted small">· 50% mastery</span>' in html
+    # Module progress: Foundations has 4 items (2 lessons, sim, quiz): lesson done, quiz passed (67% ≥ 60).
+    assert re.search(r'aria-labelledby="module-\d+-label">50%</progress>', html)
+    # Track I: 1 of 1 lesson.
+    assert "1 of 1 lesson" in html
+    # Best and latest: 67% both; two attempts; the chart has two points and the table the same numbers.
+    assert re.search(
+        r"Foundations quiz</a></th>\s*<td class=\"num\">2</td>\s*<td class=\"num\">67%</td>\s*<td class=\"num\">67%</td>",
+        html,
+    )
+    assert 'role="img" aria-labelledby="chart-title chart-desc"' in html
+    assert "attempt 1, Foundations quiz, 33%; attempt 2, Foundations quiz, 67%" in html
+    assert html.count('class="chart-point') == 2
+    assert '<td class="num">33%</td>' in html
+    # Days active: day 0 (lesson), day 1 and day 3 (quizzes).
+    assert re.search(r"Days active</dt>\s*<dd><span class=\"stat-value\">3</span>", html)
+    assert "Completed the lesson “What Track I is”" in html
+    assert "Submitted “Foundations quiz” (attempt 2): 67%, passed" in html
+    # Continue goes to the next unfinished item.
+    assert "Read: What Track II is" in html
+
+
+def test_simulation_outcomes_reached_are_listed(client, learner, course):
+    simulation = course.modules.get(title="Foundations").simulations.get()
+    success = simulation.nodes.get(key="success")
+    SimulationRun.objects.create(
+        user=learner,
+        simulation=simulation,
+        current_node=success,
+        started_at=T0,
+        finished_at=T0 + timedelta(minutes=5),
+        ending=success,
+    )
+    client.force_login(learner)
+    html = client.get("/progress/").content.decode()
+    assert "Harbour standoff" in html
+    assert 'Agreement <span class="muted">(Success)</span>' in html
+    assert "Finished the simulation “Harbour standoff”: Agreement" in html
+
+
+def test_review_count_and_link(client, learner, course):
+    question = course.modules.get(title="Foundations").quizzes.get().questions.first()
+    review.record_answer(user=learner, question=question, correct=False, source="quiz")
+    ReviewCard.objects.filter(user=learner).update(due=timezone.now() - timedelta(minutes=1))
+    client.force_login(learner)
+    html = client.get("/progress/").content.decode()
+    assert "Review (1 due)" in html
+    assert '<span class="badge" aria-label="1 due">1</span>' in html  # the navigation's count
+
+
+def test_active_dates_are_distinct_utc_dates(learner, course):
+    lesson = course.modules.first().lessons.first()
+    late = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)
+    LessonProgress.objects.create(
+        user=learner, lesson=lesson, viewed_at=late, completed_at=late + timedelta(hours=1)
+    )
+    question = course.modules.get(title="Bridging").quizzes.get().questions.first()
+    review.record_answer(user=learner, question=question, correct=True, source="review", when=late)
+    assert progress.active_dates(learner) == {datetime(2025, 3, 1).date(), datetime(2025, 3, 2).date()}
+
+
+def test_summary_fragment_for_htmx_refresh(client, learner, course):
+    client.force_login(learner)
+    response = client.get("/progress/summary/", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<div id="progress-summary"' in html
+    assert 'hx-trigger="progress-changed from:body"' in html
+    assert "0 of 6 items done" in html
+    assert "<html" not in html
+
+
+def test_summary_is_empty_for_visitors(client, course):
+    assert client.get("/progress/summary/").content.decode().strip() == ""
+
+
+def test_unknown_course_is_404(client, learner, course):
+    client.force_login(learner)
+    assert client.get("/progress/?course=nope").status_code == 404
+
+
+def add_history(user, course, *, responses: int) -> None:
+    """`responses` past quiz responses (with their review logs), check answers, lesson progress and runs."""
+    quizzes = list(course.modules.all().values_list("quizzes", flat=True))
+    questions = {q: list(QuizAttemptQuestions(q)) for q in quizzes}
+    attempts = []
+    number = 0
+    while sum(len(a[1]) for a in attempts) < responses:
+        for quiz_id, qs in questions.items():
+            number += 1
+            attempts.append((quiz_id, qs, number))
+    made = 0
+    for quiz_id, qs, number in attempts:
+        when = T0 + timedelta(hours=number)
+        attempt = QuizAttempt.objects.create(
+            user=user,
+            quiz_id=quiz_id,
+            number=number,
+            started_at=when,
+            submitted_at=when,
+            question_ids=[q.pk for q in qs],
+            score=1,
+            max_score=len(qs),
+            percent=50,
+            passed=False,
+        )
+        rows = []
+        for i, question in enumerate(qs):
+            if made >= responses:
+                break
+            rows.append(
+                Response(
+                    attempt=attempt,
+                    question=question,
+                    answer={},
+                    score=i % 2,
+                    correct=bool(i % 2),
+                    snapshot={},
+                    answered_at=when,
+                )
+            )
+            made += 1
+        Response.objects.bulk_create(rows)
+    for question in [q for qs in questions.values() for q in qs]:
+        for day in range(3):
+            review.record_answer(
+                user=user,
+                question=question,
+                correct=bool(day % 2),
+                source="review",
+                when=T0 + timedelta(days=day),
+            )
+    for lesson in course.modules.first().lessons.all():
+        LessonProgress.objects.create(user=user, lesson=lesson, viewed_at=T0, completed_at=T0)
+        for check in [make_question(lesson=lesson)]:
+            CheckAnswer.objects.create(
+                user=user, question=check, answer={}, score=1, correct=True, answered_at=T0
+            )
+
+
+def QuizAttemptQuestions(quiz_id):  # noqa: N802 - reads like a query
+    from training.models import Question
+
+    return Question.objects.filter(quiz_id=quiz_id).order_by("position")
+
+
+def dashboard_queries(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/progress/")
+        assert response.status_code == 200
+    return len(ctx)
+
+
+def test_dashboard_runs_the_same_number_of_queries_with_0_and_2000_responses(client, learner, course):
+    client.force_login(learner)
+    empty = dashboard_queries(client)
+    add_history(learner, course, responses=2000)
+    assert Response.objects.filter(attempt__user=learner).count() == 2000
+    full = dashboard_queries(client)
+    assert full == empty
+    assert full <= 45
+
+
+def test_summary_queries_are_bounded(client, learner, course):
+    client.force_login(learner)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/progress/summary/")
+    small = len(ctx)
+    add_history(learner, course, responses=200)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/progress/summary/")
+    assert len(ctx) == small
