@@ -307,3 +307,26 @@ def test_summary_queries_are_bounded(client, learner, course):
     with CaptureQueriesContext(connection) as ctx:
         client.get("/progress/summary/")
     assert len(ctx) == small
+
+
+def test_continue_resumes_an_unfinished_quiz_attempt(client, learner, course):
+    foundations = course.modules.get(title="Foundations")
+    for lesson in foundations.lessons.all():
+        LessonProgress.objects.create(user=learner, lesson=lesson, viewed_at=T0, completed_at=T0)
+    simulation = foundations.simulations.get()
+    ending = simulation.nodes.get(key="success")
+    SimulationRun.objects.create(
+        user=learner, simulation=simulation, current_node=ending, started_at=T0, finished_at=T0, ending=ending
+    )
+    quiz = foundations.quizzes.get()
+    client.force_login(learner)
+    assert "Take: Foundations quiz" in client.get("/progress/").content.decode()
+    QuizAttempt.objects.create(
+        user=learner,
+        quiz=quiz,
+        number=1,
+        started_at=T0,
+        question_ids=list(quiz.questions.values_list("pk", flat=True)),
+    )
+    html = client.get("/progress/").content.decode()
+    assert f'<a class="button" href="/quizzes/{quiz.slug}/">Resume: Foundations quiz</a>' in html
