@@ -40,6 +40,12 @@ def test_every_simple_path_is_listed_with_its_ending(module):
     assert analysis.all_endings_reachable
     assert {s.ending.key: (s.paths, s.shortest) for s in analysis.endings} == {"good": (1, 2), "bad": (2, 1)}
     assert not analysis.truncated and analysis.cycles_cut == 0
+    assert {n.node.key: n.paths_through for n in analysis.nodes} == {
+        "start": 3,
+        "mid": 2,
+        "good": 1,
+        "bad": 2,
+    }
 
 
 def test_meter_ranges_are_the_lowest_and_highest_values_along_each_path_clamped(module):

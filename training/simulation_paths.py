@@ -42,7 +42,7 @@ DEFAULT_MAX_DEPTH = 100
 class MapOption:
     option: Option
     next_node: Node | None
-    effects: list[tuple[str, str]]  # (meter label, "+10")
+    effects: list[tuple[str, str]]  # (meter key, "+10")
     guard_words: str  # the guard in words, or ""
     visits: int = 0  # how many enumerated arrivals at the node this option was open on
     open_on: int = 0
@@ -56,11 +56,12 @@ class MapOption:
 class MapNode:
     node: Node
     options: list[MapOption]
-    paths_through: int = 0
+    arrivals: int = 0  # times the enumeration arrived here (shared path prefixes count once)
+    paths_through: int = 0  # complete paths (start → ending) that pass through this node
 
     @property
     def reachable(self) -> bool:
-        return self.paths_through > 0
+        return self.arrivals > 0
 
 
 @dataclass
@@ -81,6 +82,7 @@ class EndingSummary:
     paths: int = 0
     final_ranges: dict[str, tuple[int, int]] = field(default_factory=dict)  # across the paths' final values
     shortest: int | None = None
+    routes: list[SimPath] = field(default_factory=list)  # the paths that end here, in enumeration order
 
     @property
     def reachable(self) -> bool:
@@ -110,10 +112,10 @@ class PathAnalysis:
         return not self.unreachable_endings
 
 
-def _effects_in_words(option: Option, labels: dict[str, str]) -> list[tuple[str, str]]:
+def _effects_in_words(option: Option) -> list[tuple[str, str]]:
     effects = option.effects if isinstance(option.effects, dict) else {}
     return [
-        (labels.get(key, key), f"{value:+d}")
+        (key, f"{value:+d}")
         for key, value in effects.items()
         if isinstance(value, int) and not isinstance(value, bool) and value
     ]
@@ -124,7 +126,6 @@ def analyse_paths(
 ) -> PathAnalysis:
     """The simulation's map and every simple path from its start to an ending (3 queries)."""
     meters = list(Meter.objects.published().filter(simulation=simulation).in_order())
-    labels = {m.key: m.label for m in meters}
     nodes = {n.pk: n for n in Node.objects.active().filter(simulation=simulation).in_order()}
     map_nodes: dict[int, MapNode] = {pk: MapNode(node, []) for pk, node in nodes.items()}
     playable: dict[int, list[MapOption]] = {}
@@ -134,7 +135,7 @@ def analyse_paths(
         item = MapOption(
             option=option,
             next_node=nodes.get(option.next_node_id),
-            effects=_effects_in_words(option, labels),
+            effects=_effects_in_words(option),
             guard_words=unavailable_reason(option) if option.guard.strip() else "",
         )
         map_nodes[option.node_id].options.append(item)
@@ -155,7 +156,7 @@ def analyse_paths(
         stack = [(start, values, ranges, [], frozenset([start.pk]))]
         while stack:
             node, values, ranges, steps, on_path = stack.pop()
-            map_nodes[node.pk].paths_through += 1
+            map_nodes[node.pk].arrivals += 1
             if node.is_ending:
                 if len(paths) >= max_paths:
                     truncated = True
@@ -194,8 +195,11 @@ def analyse_paths(
 
     summaries = {pk: EndingSummary(node) for pk, node in nodes.items() if node.is_ending}
     for path in paths:
+        for pk in {node.pk for node, _ in path.steps} | {path.ending.pk}:
+            map_nodes[pk].paths_through += 1
         summary = summaries[path.ending.pk]
         summary.paths += 1
+        summary.routes.append(path)
         summary.shortest = path.length if summary.shortest is None else min(summary.shortest, path.length)
         for key, value in path.final.items():
             low, high = summary.final_ranges.get(key, (value, value))

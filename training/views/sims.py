@@ -1,0 +1,310 @@
+"""Simulation pages: intro, decision/ending page of a run, choices (htmx or plain POST), instructor map."""
+
+from __future__ import annotations
+
+import re
+
+import markdown
+import nh3
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from training import simulation as sim
+from training.context_processors import is_instructor
+from training.models import Lesson, Simulation, SimulationRun, SimulationStep
+from training.simulation_paths import analyse_paths, decision_distribution
+
+_GLOSSARY_LINK = re.compile(r"\[\[([^\[\]|]*?)(?:\|([^\[\]]*?))?\]\]")
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _md(text: str) -> SafeString:
+    """Author Markdown → safe HTML. `[[term]]` glossary links become links to the glossary when it exists."""
+    try:
+        glossary = reverse("glossary")
+    except NoReverseMatch:
+        glossary = ""
+
+    def link(match: re.Match) -> str:
+        slug = match.group(1).strip()
+        shown = (match.group(2) or slug.replace("-", " ")).strip()
+        return f"[{shown}]({glossary}#{slug})" if glossary else shown
+
+    html = markdown.markdown(_GLOSSARY_LINK.sub(link, text or ""), output_format="html")
+    return mark_safe(nh3.clean(html))  # noqa: S308 — nh3 has just sanitised it
+
+
+def _lesson_url(lesson: Lesson) -> str:
+    try:
+        return lesson.get_absolute_url()
+    except NoReverseMatch:  # the lesson pages are another area's; until they exist, show the title alone
+        return ""
+
+
+def _published_simulation(slug: str) -> Simulation:
+    return get_object_or_404(
+        Simulation.objects.published().select_related("start_node", "module"),
+        slug=slug,
+        module__status="published",
+        module__archived=False,
+    )
+
+
+def _user_run(request: HtmxHttpRequest, slug: str, run_id: int) -> SimulationRun:
+    """The learner's own run of this (published) simulation; anyone else's is a 404."""
+    return get_object_or_404(
+        SimulationRun.objects.for_user(request.user).select_related("simulation", "current_node", "ending"),
+        pk=run_id,
+        simulation__slug=slug,
+        simulation__status="published",
+        simulation__archived=False,
+    )
+
+
+def _meter_rows(meters, values: dict[str, int], changes=None) -> list[dict]:
+    by_key = {c.key: c for c in changes or []}
+    return [{"meter": m, "value": values.get(m.key, m.start), "change": by_key.get(m.key)} for m in meters]
+
+
+# Intro --------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def simulation_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    simulation = _published_simulation(slug)
+    meters = sim.learner_meters(simulation.pk)
+    current = None
+    past: list[SimulationRun] = []
+    if request.user.is_authenticated:
+        runs = list(
+            SimulationRun.objects.for_user(request.user)
+            .filter(simulation=simulation)
+            .select_related("ending")
+            .order_by("-started_at", "-pk")[:21]
+        )
+        current = next((run for run in runs if run.finished_at is None), None)
+        past = [run for run in runs if run.finished_at is not None and run.ending_id is not None][:20]
+    return render(
+        request,
+        "training/simulation_detail.html",
+        {
+            "simulation": simulation,
+            "role_html": _md(simulation.role),
+            "situation_html": _md(simulation.situation),
+            "meters": meters,
+            "current_run": current,
+            "past_runs": past,
+            "login_next": request.get_full_path(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def simulation_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Start (or resume) a run; with `restart`, close the unfinished run and begin again."""
+    simulation = _published_simulation(slug)
+    try:
+        run = sim.start_run(
+            user=request.user, simulation=simulation, restart=bool(request.POST.get("restart"))
+        )
+    except sim.InvalidChoice as error:
+        messages.error(request, str(error))
+        return redirect("simulation_detail", slug=slug)
+    return redirect("simulation_run", slug=slug, run_id=run.pk)
+
+
+# A run: decision page or ending with debrief ------------------------------------------------------------------
+
+
+def _decision_context(run: SimulationRun, *, announcement: str = "", changes=None, error: str = "") -> dict:
+    meters = sim.learner_meters(run.simulation_id)
+    values = sim.meter_values(meters, run.meters)
+    last_step = SimulationStep.objects.filter(run=run).select_related("option").order_by("-number").first()
+    if last_step is not None and not announcement and changes is None:
+        # Without JavaScript the choice arrives here after a redirect: say again what it did.
+        changes = sim.meter_changes(
+            meters, last_step.meters_before, last_step.meters_after, last_step.option.effects
+        )
+        moved = [c.announce() for c in changes if c.delta or c.intended]
+        announcement = f"Your last choice: {last_step.option.text.strip()} — " + (
+            "; ".join(moved) if moved else "No meter changed."
+        )
+    options = sim.available_options(list(sim.learner_options(run.current_node_id)), values)
+    return {
+        "run": run,
+        "simulation": run.simulation,
+        "node": run.current_node,
+        "situation_html": _md(run.current_node.situation),
+        "meters": _meter_rows(meters, values, changes),
+        "options": options,
+        "any_available": any(view.available for view in options),
+        "step_number": (last_step.number if last_step else 0) + 1,
+        "last_step": last_step,
+        "announcement": announcement,
+        "error": error,
+    }
+
+
+def _debrief_context(run: SimulationRun, *, announcement: str = "") -> dict:
+    simulation = run.simulation
+    meters = sim.learner_meters(simulation.pk)
+    nodes, options = sim.simulation_graph(simulation)
+    steps = list(SimulationStep.objects.filter(run=run).select_related("node", "option").order_by("number"))
+    recommended = sim.recommended_path(simulation, nodes, options)
+    taken = []
+    for step in steps:
+        node = nodes.get(step.node_id, step.node)
+        suggestion = sim.recommended_option(options.get(step.node_id, []))
+        taken.append(
+            {
+                "step": step,
+                "node": node,
+                "changes": sim.meter_changes(
+                    meters, step.meters_before, step.meters_after, step.option.effects
+                ),
+                "feedback_html": _md(step.option.feedback),
+                "recommended": suggestion,
+                "followed": suggestion is not None and suggestion.pk == step.option_id,
+                "lessons": [
+                    {"lesson": lesson, "url": _lesson_url(lesson)}
+                    for lesson in getattr(node, "lessons_shown", [])
+                ],
+            }
+        )
+    ending = nodes.get(run.ending_id) if run.ending_id else None
+    if not announcement and taken and run.ending_id:
+        # Without JavaScript the last choice arrives here after a redirect: say what it did, and where it led.
+        last = taken[-1]
+        moved = [c.announce() for c in last["changes"] if c.delta or c.intended]
+        announcement = (
+            f"Your last choice: {last['step'].option.text.strip()} — "
+            + ("; ".join(moved) if moved else "No meter changed.")
+            + f". The simulation has ended: {(ending or run.ending).title}."
+        )
+    final = sim.meter_values(meters, run.meters)
+    return {
+        "run": run,
+        "simulation": simulation,
+        "ending": ending or run.ending,
+        "ending_situation_html": _md((ending or run.ending).situation) if run.ending_id else "",
+        "debrief_html": _md((ending or run.ending).debrief) if run.ending_id else "",
+        "ending_lessons": [
+            {"lesson": lesson, "url": _lesson_url(lesson)} for lesson in getattr(ending, "lessons_shown", [])
+        ],
+        "meters": _meter_rows(meters, final),
+        "meter_list": meters,
+        "taken": taken,
+        "recommended_path": recommended,
+        "followed_all": bool(taken) and all(item["followed"] for item in taken),
+        "announcement": announcement,
+    }
+
+
+def _render_run(
+    request: HtmxHttpRequest, run: SimulationRun, *, fragment: bool, status: int = 200, **extra
+) -> HttpResponse:
+    if run.finished_at is not None:
+        context = _debrief_context(run, announcement=extra.get("announcement", ""))
+        template = "training/simulation_run.html"
+    else:
+        context = _decision_context(run, **extra)
+        template = "training/simulation_run.html"
+    context["finished"] = run.finished_at is not None
+    return render(request, template + ("#run-panel" if fragment else ""), context, status=status)
+
+
+@require_GET
+@login_required
+def simulation_run(request: HtmxHttpRequest, slug: str, run_id: int) -> HttpResponse:
+    run = _user_run(request, slug, run_id)
+    return _render_run(request, run, fragment=False)
+
+
+@require_POST
+@login_required
+def simulation_choose(request: HtmxHttpRequest, slug: str, run_id: int) -> HttpResponse:
+    run = _user_run(request, slug, run_id)  # 404 before anything is read from the form
+    htmx = bool(request.htmx)
+    try:
+        node_id = int(request.POST.get("node", ""))
+        step_raw = request.POST.get("step", "")
+        step_number = int(step_raw) if step_raw else None
+    except ValueError:
+        return _bad_choice(request, run, "The choice was not understood: please choose one of the options.")
+    option_key = request.POST.get("option", "").strip()
+    if not option_key:
+        return _bad_choice(request, run, "Please choose one of the options.")
+    try:
+        result = sim.choose(
+            user=request.user, run_id=run.pk, node_id=node_id, option_key=option_key, step_number=step_number
+        )
+    except SimulationRun.DoesNotExist as missing:  # pragma: no cover — _user_run already checked
+        raise Http404 from missing
+    except sim.StaleChoice as stale:
+        run.refresh_from_db()
+        if htmx:
+            return _render_run(request, run, fragment=True, announcement=str(stale))
+        messages.info(request, str(stale))
+        return redirect("simulation_run", slug=slug, run_id=run.pk)
+    except sim.InvalidChoice as error:
+        return _bad_choice(request, run, str(error))
+    if htmx:
+        run = _user_run(request, slug, run_id)
+        announcement = f"You chose: {result.step.option.text.strip()} — {result.announcement}"
+        if run.ending_id:
+            announcement += f". The simulation has ended: {run.ending.title}."
+        return _render_run(
+            request,
+            run,
+            fragment=True,
+            announcement=announcement,
+            **({} if run.finished_at else {"changes": result.changes}),
+        )
+    return redirect("simulation_run", slug=slug, run_id=run.pk)
+
+
+def _bad_choice(request: HtmxHttpRequest, run: SimulationRun, message: str) -> HttpResponse:
+    """A malformed or impossible choice: 400 with the current state and the message, nothing written."""
+    run.refresh_from_db()
+    if run.finished_at is not None:
+        return _render_run(request, run, fragment=bool(request.htmx), status=400, announcement=message)
+    return _render_run(request, run, fragment=bool(request.htmx), status=400, error=message)
+
+
+# Instructor preview -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def simulation_map(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Staff only: the simulation as a map, all paths to each ending, and the options learners choose."""
+    if not is_instructor(request.user):
+        raise Http404("No simulation map here.")
+    simulation = get_object_or_404(
+        Simulation.objects.active().select_related("start_node", "module"), slug=slug
+    )
+    analysis = analyse_paths(simulation)
+    distribution = {item.node_id: item for item in decision_distribution(simulation)}
+    nodes = [
+        {
+            "item": item,
+            "situation_html": _md(item.node.situation),
+            "distribution": distribution.get(item.node.pk),
+        }
+        for item in analysis.nodes
+    ]
+    return render(
+        request,
+        "training/simulation_map.html",
+        {"simulation": simulation, "analysis": analysis, "nodes": nodes},
+    )
