@@ -1,0 +1,135 @@
+"""Learner data written straight into the models (not through the learner pages), for instructor tests.
+
+user = make_user("ana")
+teacher = make_user("tess", instructor=True)
+cohort = make_cohort(course, instructors=[teacher], learners=[user])
+make_attempt(user, quiz, {question: "a", other: ["b", "c"]})   # chosen choice keys; scores from correctness
+make_run(user, simulation, ["a"])                              # option keys from the start node
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from training.models import (
+    Cohort,
+    CohortMembership,
+    Question,
+    Quiz,
+    QuizAttempt,
+    Response,
+    Simulation,
+    SimulationRun,
+    SimulationStep,
+)
+
+PASSWORD = "Instructor-tests-passphrase-1"
+_codes = itertools.count(1)
+T0 = timezone.now().replace(microsecond=0) - timedelta(days=10)
+
+
+def make_user(username: str, *, instructor: bool = False, **fields):
+    user = get_user_model().objects.create_user(
+        username=username, email=f"{username}@example.org", password=PASSWORD, **fields
+    )
+    if instructor:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.groups.add(Group.objects.get(name="Instructors"))
+    return user
+
+
+def make_cohort(
+    course, *, instructors=(), learners=(), name: str = "Cohort", code: str | None = None
+) -> Cohort:
+    cohort = Cohort.objects.create(name=name, course=course, code=code or f"TEST{next(_codes):04d}")
+    cohort.instructors.add(*instructors)
+    for user in learners:
+        CohortMembership.objects.create(cohort=cohort, user=user)
+    return cohort
+
+
+def _score(question: Question, keys: list[str]) -> float:
+    """Single/multiple: 1 when exactly the correct choices are picked, else 0 (scoring.py may differ in
+    partial credit; these tests only need the stored numbers to be what they say)."""
+    correct = {c.key for c in question.choices.all() if c.correct}
+    return 1.0 if set(keys) == correct else 0.0
+
+
+def make_attempt(
+    user,
+    quiz: Quiz,
+    answers: dict[Question, str | list[str] | float],
+    *,
+    number: int | None = None,
+    submitted: bool = True,
+    when=None,
+) -> QuizAttempt:
+    """An attempt with one response per question. An answer is a choice key, a list of keys, or a score."""
+    when = when or T0
+    if number is None:
+        number = QuizAttempt.objects.filter(user=user, quiz=quiz).count() + 1
+    attempt = QuizAttempt.objects.create(
+        user=user,
+        quiz=quiz,
+        number=number,
+        started_at=when,
+        question_ids=[q.pk for q in answers],
+    )
+    total = 0.0
+    for question, answer in answers.items():
+        if isinstance(answer, float | int) and not isinstance(answer, bool):
+            keys, score = [], float(answer)
+        else:
+            keys = [answer] if isinstance(answer, str) else list(answer)
+            score = _score(question, keys)
+        total += score
+        response = Response.objects.create(
+            attempt=attempt,
+            question=question,
+            answer={"choices": keys},
+            score=score,
+            correct=score == 1.0,
+            snapshot={"prompt": question.prompt, "chosen": keys},
+            answered_at=when,
+        )
+        response.chosen_choices.set(question.choices.filter(key__in=keys))
+    if submitted:
+        attempt.submitted_at = when + timedelta(minutes=5)
+        attempt.score = total
+        attempt.max_score = float(len(answers))
+        attempt.percent = 100.0 * total / len(answers)
+        attempt.passed = attempt.percent >= quiz.pass_mark
+        attempt.save()
+    return attempt
+
+
+def make_run(user, simulation: Simulation, option_keys: list[str], *, finish: bool = True) -> SimulationRun:
+    """A run that takes the given options from the start node on; finished when it reaches an ending."""
+    node = simulation.start_node
+    run = SimulationRun.objects.create(
+        user=user, simulation=simulation, current_node=node, meters={}, started_at=T0
+    )
+    for number, key in enumerate(option_keys, start=1):
+        option = node.options.get(key=key)
+        SimulationStep.objects.create(
+            run=run,
+            number=number,
+            node=node,
+            option=option,
+            meters_before={},
+            meters_after={},
+            created_at=T0 + timedelta(minutes=number),
+        )
+        node = option.next_node
+    run.current_node = node
+    if finish and node.is_ending:
+        run.finished_at = T0 + timedelta(minutes=30)
+        run.ending = node
+    run.save()
+    return run

@@ -1,0 +1,160 @@
+"""YAML in the admin: upload → validation report or dry-run plan → confirm → load; export per course."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.learner_data import PASSWORD, make_user
+from training.admin import IMPORT_SESSION_KEY
+from training.curriculum.exporter import export_course
+from training.models import Course, Question
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLE = Path("docs/examples/example-course.yaml")
+IMPORT = reverse("admin:training_course_import")
+
+
+@pytest.fixture
+def instructor(client):
+    make_user("tess", instructor=True)
+    client.login(username="tess", password=PASSWORD)
+
+
+def upload(client, name: str, text: str):
+    return client.post(
+        IMPORT, {"files": SimpleUploadedFile(name, text.encode(), content_type="application/yaml")}
+    )
+
+
+def broken_example() -> str:
+    """The example course with a second correct choice in its first single-answer question."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    wrong = "              - text: A press conference announcing the idea.\n"
+    assert wrong in text
+    return text.replace(wrong, wrong + "                correct: true\n", 1)
+
+
+def test_import_page_needs_an_instructor(client):
+    make_user("lea")
+    client.login(username="lea", password=PASSWORD)
+    assert client.get(IMPORT).status_code == 302  # to the admin login
+    client.logout()
+    make_user("tess", instructor=True)
+    client.login(username="tess", password=PASSWORD)
+    page = client.get(IMPORT)
+    assert page.status_code == 200
+    assert b"Curriculum file(s)" in page.content
+
+
+def test_broken_file_shows_line_numbered_errors_and_loads_nothing(client, instructor):
+    text = broken_example()
+    response = upload(client, "my-course.yaml", text)
+    assert response.status_code == 400
+    problems = response.context["problems"]
+    assert problems
+    (problem,) = problems
+    assert problem.file == "my-course.yaml"
+    # The question's line in the file (the problem is about the question, not one choice).
+    question_line = text.splitlines().index("          - slug: example-check-back-channel") + 1
+    assert problem.line == question_line
+    content = response.content.decode()
+    assert f"my-course.yaml:{problem.line}" in content
+    assert "a single-answer question needs exactly one correct choice (found 2)" in content
+    assert "/tmp" not in content and "curriculum-upload" not in content
+    assert Course.objects.count() == 0
+    assert IMPORT_SESSION_KEY not in client.session
+
+
+def test_yaml_syntax_error_names_the_line(client, instructor):
+    response = upload(client, "bad.yaml", "format: 1\ncourse:\n  slug: x\n  title: [unclosed\n")
+    assert response.status_code == 400
+    (problem,) = response.context["problems"]
+    assert problem.file == "bad.yaml" and problem.line >= 4
+    assert "YAML syntax error" in problem.message
+
+
+def test_valid_file_shows_the_plan_then_loads_on_confirm(client, instructor):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    preview = upload(client, "example.yaml", text)
+    assert preview.status_code == 200
+    (report,) = preview.context["reports"]
+    assert report.total("created") > 0
+    assert Course.objects.count() == 0  # a dry run
+    token = preview.context["token"]
+    assert b"Load this curriculum" in preview.content
+    done = client.post(IMPORT, {"confirm": "1", "token": token})
+    assert done.status_code == 302
+    assert done["Location"] == reverse("admin:training_course_changelist")
+    assert Course.objects.count() == 1
+    assert IMPORT_SESSION_KEY not in client.session
+    # Same result as the command on the same file: loading it again changes nothing.
+    call_command("load_curriculum", str(EXAMPLE), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    course = Course.objects.get()
+    assert export_course(course) == export_course(course)
+
+
+def test_confirm_without_a_waiting_preview_loads_nothing(client, instructor):
+    response = client.post(IMPORT, {"confirm": "1", "token": "forged"}, follow=True)
+    assert "no longer waiting" in response.content.decode()
+    assert Course.objects.count() == 0
+
+
+def test_confirm_loads_what_was_previewed_not_a_new_file(client, instructor):
+    preview = upload(client, "example.yaml", EXAMPLE.read_text(encoding="utf-8"))
+    token = preview.context["token"]
+    # A re-posted file beside the confirmation is ignored: the previewed text comes from the session.
+    text = broken_example()
+    client.post(
+        IMPORT, {"confirm": "1", "token": token, "files": SimpleUploadedFile("x.yaml", text.encode())}
+    )
+    assert Course.objects.count() == 1
+
+
+def test_non_yaml_and_non_utf8_uploads_are_refused(client, instructor):
+    response = upload(client, "notes.txt", "hello")
+    assert response.status_code == 400
+    assert "choose .yaml files" in response.content.decode()
+    response = client.post(IMPORT, {"files": SimpleUploadedFile("latin.yaml", "caf\xe9".encode("latin-1"))})
+    assert response.status_code == 400
+    assert "not UTF-8" in response.content.decode()
+
+
+def test_several_files_of_one_course_load_together(client, instructor):
+    folder = Path("fixtures/diplomacy-tracks")
+    files = [SimpleUploadedFile(p.name, p.read_bytes()) for p in sorted(folder.glob("*.yaml"))]
+    preview = client.post(IMPORT, {"files": files})
+    assert preview.status_code == 200, preview.context.get("problems")
+    client.post(IMPORT, {"confirm": "1", "token": preview.context["token"]})
+    assert Course.objects.filter(slug="diplomacy-tracks").exists()
+
+
+def test_export_downloads_the_course_yaml(client, instructor):
+    call_command("load_curriculum", str(EXAMPLE), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    course = Course.objects.get()
+    response = client.get(reverse("admin:training_course_export", args=[course.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/yaml; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="{course.slug}.yaml"'
+    assert response.content.decode() == export_course(course)
+    # The course page links to it.
+    page = client.get(reverse("admin:training_course_change", args=[course.pk]))
+    assert reverse("admin:training_course_export", args=[course.pk]).encode() in page.content
+
+
+def test_edited_export_uploaded_again_applies_the_change(client, instructor):
+    call_command("load_curriculum", str(EXAMPLE), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    course = Course.objects.get()
+    question = Question.objects.filter(course=course).first()
+    text = export_course(course).replace(question.prompt, "An edited prompt?", 1)
+    preview = upload(client, f"{course.slug}.yaml", text)
+    assert preview.status_code == 200
+    assert preview.context["reports"][0].counts["questions"].updated == 1
+    client.post(IMPORT, {"confirm": "1", "token": preview.context["token"]})
+    question.refresh_from_db()
+    assert question.prompt == "An edited prompt?"
