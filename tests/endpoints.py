@@ -124,7 +124,7 @@ PARAMS: dict[str, Callable[[World, str], Any]] = {
     "pk": lambda world, before: world.object_after(before).pk,
     "code": lambda world, before: world.object_after(before).code,
     "question_id": lambda world, before: world.check.pk,  # lessons/<slug>/checks/<question_id>/
-    "number": lambda world, before: 1,  # the first question of an attempt
+    "number": lambda world, before: 2,  # the second question of an attempt: learner A has not answered it yet
     # Learner A's own rows:
     "run_id": lambda world, before: world.run.pk,
     "attempt_id": lambda world, before: world.attempt.pk,

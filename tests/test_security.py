@@ -348,3 +348,11 @@ def test_no_endpoint_redirects_off_site_whatever_next_says(world, endpoint):
                     )
                 assert response.status_code < 500, f"{method} {path} next={hostile}"
                 assert stays_on_site(response), f"{method} {path} next={hostile} → {response['Location']}"
+
+
+@pytest.mark.parametrize("odd", ["0", "home", "evil.example", "javascript:alert(1)"])
+def test_a_next_that_is_not_a_path_falls_back_to_home(world, odd):
+    # Found by tests/test_fuzz.py: redirect() used to try reversing "0" as a view name (a 500).
+    client, token = csrf_client(world.learner)
+    response = client.post("/accounts/signup/", {"next": odd, "csrfmiddlewaretoken": token})
+    assert (response.status_code, response["Location"]) == (302, "/")
