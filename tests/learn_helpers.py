@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from training.models import Question, QuizAttempt
+from training.models import Choice, Question, QuizAttempt
 from training.scoring import choice_token
 
 PASSWORD = "Learner-passphrase-123"
@@ -72,3 +72,33 @@ def count_queries():
 def main_text(html: bytes | str) -> str:
     text = html.decode() if isinstance(html, bytes) else html
     return re.sub(r"\s+", " ", text)
+
+
+def bulk_questions(quiz, count: int, *, start: int = 0) -> list[Question]:
+    """Many single-answer questions (three choices each) in a few queries, for query-bound tests."""
+    questions = Question.objects.bulk_create(
+        Question(
+            quiz=quiz,
+            course_id=quiz.course_id,
+            slug=f"{quiz.slug}-bulk-{n}",
+            kind="single",
+            scenario="A situation.",
+            prompt=f"Prompt {n}?",
+            explanation="Why.",
+            position=n,
+        )
+        for n in range(start, start + count)
+    )
+    Choice.objects.bulk_create(
+        Choice(
+            question=question,
+            key=key,
+            text=f"Option {key}",
+            correct=key == "a",
+            position=i,
+            feedback="Because.",
+        )
+        for question in questions
+        for i, key in enumerate("abc")
+    )
+    return questions

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories as f
-from tests.learn_helpers import count_queries, make_user, right_answer_data, wrong_answer_data
+from tests.learn_helpers import bulk_questions, count_queries, make_user, right_answer_data, wrong_answer_data
 from training.models import (
     CheckAnswer,
     Choice,
@@ -153,8 +153,7 @@ def test_home_without_a_course_explains_how_to_load_one(client):
 def _grow_course(course, questions: int, attempts: int, user) -> None:
     module = course.modules.get(slug="first-module")
     quiz = f.make_quiz(module, title="Big quiz")
-    for _ in range(questions):
-        f.make_question(quiz)
+    bulk_questions(quiz, questions)
     for number in range(1, attempts + 1):
         QuizAttempt.objects.create(
             user=user,

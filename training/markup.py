@@ -7,6 +7,7 @@ the linter and the admin can share them.
 from __future__ import annotations
 
 import re
+import threading
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^ {0,3}\1[`~]*[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
@@ -74,10 +75,19 @@ _CODE_HTML = re.compile(r"(<pre>.*?</pre>|<code>.*?</code>)", re.DOTALL)
 _GLOSSARY_HTML = re.compile(r"\[\[([^\[\]|<>]*?)(?:\|([^\[\]<>]*?))?\]\]")
 
 
-def _markdown_to_html(text: str) -> str:
-    import markdown
+_local = threading.local()
 
-    return markdown.markdown(text or "", extensions=["sane_lists", "tables"], output_format="html")
+
+def _markdown_to_html(text: str) -> str:
+    # Building a Markdown instance costs more than converting a short text: keep one per thread.
+    converter = getattr(_local, "markdown", None)
+    if converter is None:
+        import markdown
+
+        converter = _local.markdown = markdown.Markdown(
+            extensions=["sane_lists", "tables"], output_format="html"
+        )
+    return converter.reset().convert(text or "")
 
 
 def _clean(html: str, tags: set[str]) -> str:
