@@ -112,13 +112,16 @@ class PathAnalysis:
         return not self.unreachable_endings
 
 
-def _effects_in_words(option: Option) -> list[tuple[str, str]]:
+def _effects_in_words(option: Option, order: dict[str, int]) -> list[tuple[str, str]]:
+    """The option's non-zero effects in meter order (jsonb does not keep the authored key order)."""
     effects = option.effects if isinstance(option.effects, dict) else {}
-    return [
-        (key, f"{value:+d}")
+    items = [
+        (key, value)
         for key, value in effects.items()
         if isinstance(value, int) and not isinstance(value, bool) and value
     ]
+    items.sort(key=lambda item: (order.get(item[0], len(order)), item[0]))
+    return [(key, f"{value:+d}") for key, value in items]
 
 
 def analyse_paths(
@@ -126,6 +129,7 @@ def analyse_paths(
 ) -> PathAnalysis:
     """The simulation's map and every simple path from its start to an ending (3 queries)."""
     meters = list(Meter.objects.published().filter(simulation=simulation).in_order())
+    order = {meter.key: index for index, meter in enumerate(meters)}
     nodes = {n.pk: n for n in Node.objects.active().filter(simulation=simulation).in_order()}
     map_nodes: dict[int, MapNode] = {pk: MapNode(node, []) for pk, node in nodes.items()}
     playable: dict[int, list[MapOption]] = {}
@@ -135,7 +139,7 @@ def analyse_paths(
         item = MapOption(
             option=option,
             next_node=nodes.get(option.next_node_id),
-            effects=_effects_in_words(option),
+            effects=_effects_in_words(option, order),
             guard_words=unavailable_reason(option) if option.guard.strip() else "",
         )
         map_nodes[option.node_id].options.append(item)
