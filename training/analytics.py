@@ -1,0 +1,550 @@
+"""Statistics for instructors, computed by the database: every figure comes from SQL aggregates, with a fixed
+number of queries per page however many learners, attempts or questions there are.
+
+Quiz and question statistics follow Moodle's quiz statistics report (docs/analytics.md has the formulas):
+the facility index is the mean score on a question as a percentage of its maximum; the discrimination index
+is the correlation between the score on the question and the score on the rest of the quiz. Both use each
+learner's FIRST submitted attempt only, as Moodle's "first attempt" setting does, so that retakes (where
+learners have seen the feedback) do not blur them. Quiz summaries (mean, median, pass rate, distribution)
+use every submitted attempt.
+
+Every function takes the cohort whose learners are counted; nothing here reads another cohort's learners.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Max, Q, QuerySet, Sum, Value
+from django.db.models.expressions import Window
+from django.db.models.functions import Floor, Least, RowNumber
+
+from training.models import (
+    Choice,
+    Cohort,
+    CohortMembership,
+    LearningObjective,
+    Lesson,
+    LessonProgress,
+    Node,
+    Option,
+    Question,
+    Quiz,
+    QuizAttempt,
+    Response,
+    Simulation,
+    SimulationRun,
+    SimulationStep,
+)
+
+BUCKETS = 10  # score distribution: 0–9.9 %, 10–19.9 %, …, 90–100 %
+HARD_FACILITY = 30.0  # percent: most learners fail the question
+WEAK_DISCRIMINATION = 0.2  # below this, the question does not separate stronger from weaker learners
+MASTERY_PERCENT = 80.0  # an objective is mastered when this share of its answers is correct
+
+
+def members(cohort: Cohort) -> QuerySet:
+    """The user ids of the cohort's learners, as a subquery."""
+    return CohortMembership.objects.filter(cohort=cohort).values("user_id")
+
+
+def _percent(part: float, whole: float) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+# Quizzes ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QuizSummary:
+    quiz: Quiz
+    attempts: int = 0
+    learners: int = 0
+    first_attempts: int = 0
+    mean: float | None = None
+    median: float | None = None
+    passed: int = 0
+    histogram: list[int] = field(default_factory=lambda: [0] * BUCKETS)
+
+    @property
+    def pass_rate(self) -> float | None:
+        return _percent(self.passed, self.attempts)
+
+    @property
+    def buckets(self) -> list[tuple[str, int, float]]:
+        """(label, count, share of the largest bucket 0–1) for the distribution chart and its table."""
+        top = max(self.histogram) or 1
+        labels = [f"{10 * i}–{10 * i + 10 if i == BUCKETS - 1 else 10 * i + 9.9:g} %" for i in range(BUCKETS)]
+        return [(labels[i], count, count / top) for i, count in enumerate(self.histogram)]
+
+
+def quiz_summaries(cohort: Cohort, quizzes: QuerySet[Quiz]) -> list[QuizSummary]:
+    """Attempts, learners, mean, median, pass rate and score distribution per quiz: four queries."""
+    quizzes = list(quizzes)
+    summaries = {quiz.pk: QuizSummary(quiz) for quiz in quizzes}
+    attempts = QuizAttempt.objects.filter(
+        quiz_id__in=list(summaries), submitted_at__isnull=False, user_id__in=members(cohort)
+    )
+    for row in attempts.values("quiz_id").annotate(
+        n=Count("id"),
+        learners=Count("user_id", distinct=True),
+        first=Count("id", filter=Q(number=1)),
+        mean=Avg("percent"),
+        passed=Count("id", filter=Q(passed=True)),
+    ):
+        summary = summaries[row["quiz_id"]]
+        summary.attempts = row["n"]
+        summary.learners = row["learners"]
+        summary.first_attempts = row["first"]
+        summary.mean = row["mean"]
+        summary.passed = row["passed"]
+    bucket = Least(Floor(F("percent") / 10.0), Value(BUCKETS - 1.0), output_field=FloatField())
+    for row in (
+        attempts.filter(percent__isnull=False)
+        .annotate(bucket=bucket)
+        .values("quiz_id", "bucket")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        summaries[row["quiz_id"]].histogram[int(row["bucket"])] = row["n"]
+    # Median: number the attempts of each quiz by score; the middle one (or two) are the rows whose number
+    # r satisfies n/2 ≤ r ≤ n/2 + 1. The database returns at most two rows per quiz.
+    half = ExpressionWrapper(F("n") / 2.0, output_field=FloatField())
+    middle = (
+        attempts.filter(percent__isnull=False)
+        .annotate(
+            r=Window(RowNumber(), partition_by=[F("quiz_id")], order_by=[F("percent").asc(), F("id").asc()]),
+            n=Window(Count("id"), partition_by=[F("quiz_id")]),
+        )
+        .filter(r__gte=half, r__lte=half + 1)
+        .values_list("quiz_id", "percent")
+    )
+    values: dict[int, list[float]] = defaultdict(list)
+    for quiz_id, percent in middle:
+        values[quiz_id].append(percent)
+    for quiz_id, middle_values in values.items():
+        summaries[quiz_id].median = sum(middle_values) / len(middle_values)
+    return [summaries[quiz.pk] for quiz in quizzes]
+
+
+# Questions ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChoiceStats:
+    choice: Choice
+    picks: int
+    rate: float | None  # percent of the question's first-attempt responses that picked it
+    misconception: bool = False
+
+
+@dataclass
+class QuestionStats:
+    question: Question
+    responses: int = 0
+    correct: int = 0
+    facility: float | None = None  # percent
+    sd: float | None = None  # percent, sample standard deviation of the question score
+    discrimination: float | None = None  # correlation, −1…1
+    choices: list[ChoiceStats] = field(default_factory=list)
+
+    @property
+    def picks_apply(self) -> bool:
+        """Pick rates mean "chose this option" for single and multiple questions only."""
+        return self.question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE)
+
+    @property
+    def misconception(self) -> ChoiceStats | None:
+        return next((c for c in self.choices if c.misconception), None)
+
+    @property
+    def hard(self) -> bool:
+        return self.facility is not None and self.facility < HARD_FACILITY
+
+    @property
+    def weak(self) -> bool:
+        return self.discrimination is not None and self.discrimination < WEAK_DISCRIMINATION
+
+    @property
+    def flags(self) -> list[str]:
+        flags = []
+        if self.hard:
+            flags.append(f"Most learners fail it (facility under {HARD_FACILITY:g} %)")
+        if self.discrimination is not None and self.discrimination < 0:
+            flags.append("Negative discrimination: stronger learners do worse on it")
+        elif self.weak:
+            flags.append(f"Does not discriminate (index under {WEAK_DISCRIMINATION:g})")
+        if self.misconception:
+            flags.append(f"Likely misconception: option {self.misconception.choice.key}")
+        return flags
+
+
+def first_responses(cohort: Cohort) -> QuerySet[Response]:
+    """Responses in each learner's first attempt at a quiz, once submitted (Moodle's "first attempt")."""
+    return Response.objects.filter(
+        attempt__number=1, attempt__submitted_at__isnull=False, attempt__user_id__in=members(cohort)
+    )
+
+
+def discrimination_index(n: int, sx: float, sxx: float, sy: float, syy: float, sxy: float) -> float | None:
+    """Pearson correlation of x (question score) and y (rest-of-quiz score) from their sums.
+
+    None when either has no variance (everyone scored the same): the index is undefined there, as in Moodle.
+    """
+    if n < 2:
+        return None
+    cov = sxy / n - (sx / n) * (sy / n)
+    vx = sxx / n - (sx / n) ** 2
+    vy = syy / n - (sy / n) ** 2
+    if vx <= 1e-12 or vy <= 1e-12:
+        return None
+    return max(-1.0, min(1.0, cov / math.sqrt(vx * vy)))
+
+
+def question_stats(cohort: Cohort, questions: QuerySet[Question]) -> list[QuestionStats]:
+    """Facility, discrimination and option pick rates per question, from first attempts: four queries."""
+    questions = list(questions)
+    stats = {question.pk: QuestionStats(question) for question in questions}
+    responses = first_responses(cohort).filter(question_id__in=list(stats))
+    x = F("score")
+    rest = F("attempt__score") - F("score")  # the attempt's total (sum of its response scores) minus x
+    for row in (
+        responses.values("question_id")
+        .annotate(
+            n=Count("id"),
+            correct=Count("id", filter=Q(correct=True)),
+            sx=Sum(x),
+            sxx=Sum(x * x),
+            sy=Sum(rest),
+            syy=Sum(rest * rest),
+            sxy=Sum(x * rest),
+        )
+        .order_by()
+    ):
+        s = stats[row["question_id"]]
+        n = row["n"]
+        s.responses = n
+        s.correct = row["correct"]
+        s.facility = 100.0 * row["sx"] / n
+        if n > 1:
+            variance = (row["sxx"] - row["sx"] ** 2 / n) / (n - 1)
+            s.sd = 100.0 * math.sqrt(max(variance, 0.0))
+        s.discrimination = discrimination_index(n, row["sx"], row["sxx"], row["sy"], row["syy"], row["sxy"])
+    picks = dict(
+        Response.chosen_choices.through.objects.filter(response__in=responses)
+        .values("choice_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("choice_id", "n")
+    )
+    for choice in Choice.objects.filter(question_id__in=list(stats)).order_by(
+        "question_id", "position", "pk"
+    ):
+        s = stats[choice.question_id]
+        count = picks.get(choice.pk, 0)
+        if choice.archived and not count:
+            continue
+        s.choices.append(ChoiceStats(choice, count, _percent(count, s.responses)))
+    for s in stats.values():
+        wrong = [c for c in s.choices if s.picks_apply and not c.choice.correct and c.picks]
+        if wrong:
+            max(wrong, key=lambda c: (c.picks, -c.choice.position)).misconception = True
+    return [stats[question.pk] for question in questions]
+
+
+def quiz_questions(quiz: Quiz) -> QuerySet[Question]:
+    """The questions a quiz report lists: the current ones (archived ones keep their history elsewhere)."""
+    return Question.objects.filter(quiz=quiz, archived=False).order_by("position", "pk")
+
+
+def misconceptions(cohort: Cohort, limit: int = 10) -> list[QuestionStats]:
+    """The course's questions whose most-picked wrong option is picked most often, across every quiz."""
+    stats = question_stats(
+        cohort,
+        Question.objects.filter(course=cohort.course, quiz__isnull=False, archived=False).select_related(
+            "quiz"
+        ),
+    )
+    found = [s for s in stats if s.misconception is not None]
+    found.sort(key=lambda s: (-(s.misconception.rate or 0), -s.misconception.picks, s.question.pk))
+    return found[:limit]
+
+
+# Simulations ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SimulationSummary:
+    simulation: Simulation
+    runs: int = 0
+    finished: int = 0
+    learners: int = 0
+
+
+def simulation_summaries(cohort: Cohort, simulations: QuerySet[Simulation]) -> list[SimulationSummary]:
+    simulations = list(simulations)
+    summaries = {sim.pk: SimulationSummary(sim) for sim in simulations}
+    for row in (
+        SimulationRun.objects.filter(simulation_id__in=list(summaries), user_id__in=members(cohort))
+        .values("simulation_id")
+        .annotate(
+            runs=Count("id"),
+            finished=Count("id", filter=Q(finished_at__isnull=False)),
+            learners=Count("user_id", distinct=True),
+        )
+        .order_by()
+    ):
+        summary = summaries[row["simulation_id"]]
+        summary.runs, summary.finished, summary.learners = row["runs"], row["finished"], row["learners"]
+    return [summaries[sim.pk] for sim in simulations]
+
+
+@dataclass
+class EndingStats:
+    node: Node
+    runs: int
+    rate: float | None  # percent of finished runs
+
+
+@dataclass
+class OptionStats:
+    option: Option
+    picks: int
+    rate: float | None  # percent of the decisions made at this node
+
+
+@dataclass
+class DecisionStats:
+    node: Node
+    decisions: int
+    options: list[OptionStats]
+
+
+@dataclass
+class SimulationStats:
+    simulation: Simulation
+    finished: int
+    endings: list[EndingStats]
+    decisions: list[DecisionStats]
+
+
+def simulation_stats(cohort: Cohort, simulation: Simulation) -> SimulationStats:
+    """Endings reached (finished runs) and the choice distribution at every decision node: four queries."""
+    runs = SimulationRun.objects.filter(simulation=simulation, user_id__in=members(cohort))
+    ended = dict(
+        runs.filter(finished_at__isnull=False, ending__isnull=False)
+        .values("ending_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("ending_id", "n")
+    )
+    steps = dict(
+        SimulationStep.objects.filter(run__in=runs)
+        .values("option_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("option_id", "n")
+    )
+    nodes = list(Node.objects.filter(simulation=simulation).order_by("position", "pk"))
+    options = defaultdict(list)
+    for option in Option.objects.filter(node__simulation=simulation).order_by("position", "pk"):
+        options[option.node_id].append(option)
+    finished = sum(ended.values())
+    endings = [
+        EndingStats(node, ended.get(node.pk, 0), _percent(ended.get(node.pk, 0), finished))
+        for node in nodes
+        if node.is_ending and (not node.archived or ended.get(node.pk))
+    ]
+    decisions = []
+    for node in nodes:
+        if node.is_ending:
+            continue
+        made = sum(steps.get(option.pk, 0) for option in options[node.pk])
+        if node.archived and not made:
+            continue
+        decisions.append(
+            DecisionStats(
+                node,
+                made,
+                [
+                    OptionStats(option, steps.get(option.pk, 0), _percent(steps.get(option.pk, 0), made))
+                    for option in options[node.pk]
+                    if not option.archived or steps.get(option.pk)
+                ],
+            )
+        )
+    return SimulationStats(simulation, finished, endings, decisions)
+
+
+# Learners ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LearnerRow:
+    user_id: int
+    username: str
+    joined_at: object
+    lessons_done: int
+    quizzes_passed: int
+    attempts: int
+    simulations_finished: int
+    objectives_mastered: int
+    last_active: object
+    totals: dict
+
+    @property
+    def mastery(self) -> float | None:
+        return _percent(self.objectives_mastered, self.totals["objectives"])
+
+    @property
+    def progress(self) -> float:
+        total = self.totals["lessons"] + self.totals["quizzes"]
+        return 100.0 * (self.lessons_done + self.quizzes_passed) / total if total else 0.0
+
+    @property
+    def status(self) -> str:
+        if not self.lessons_done and not self.attempts and not self.simulations_finished:
+            return "not-started"
+        if self.totals["lessons"] + self.totals["quizzes"] and self.progress >= 100:
+            return "completed"
+        return "in-progress"
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.status]
+
+
+STATUSES = {"not-started": "Not started", "in-progress": "In progress", "completed": "Completed"}
+SORTS = {
+    "name": lambda row: row.username.lower(),
+    "progress": lambda row: row.progress,
+    "lessons": lambda row: row.lessons_done,
+    "quizzes": lambda row: row.quizzes_passed,
+    "attempts": lambda row: row.attempts,
+    "simulations": lambda row: row.simulations_finished,
+    "mastery": lambda row: row.mastery or 0.0,
+    "joined": lambda row: row.joined_at,
+    "active": lambda row: (row.last_active is not None, row.last_active or row.joined_at),
+}
+
+
+def learner_rows(
+    cohort: Cohort, *, search: str = "", status: str = "", sort: str = "name"
+) -> list[LearnerRow]:
+    """One row per learner of the cohort: progress through the course and mastery. Six queries.
+
+    Progress counts published lessons completed and published quizzes passed. Mastery counts the course's
+    learning objectives where at least MASTERY_PERCENT % of the learner's quiz answers to questions tagged
+    with the objective are correct (see docs/analytics.md).
+    """
+    course = cohort.course
+    lessons = Lesson.objects.published().filter(
+        course=course, module__status="published", module__archived=False
+    )
+    quizzes = Quiz.objects.published().filter(
+        course=course, module__status="published", module__archived=False
+    )
+    totals = {
+        "lessons": lessons.count(),
+        "quizzes": quizzes.count(),
+        "objectives": LearningObjective.objects.active().filter(course=course).count(),
+    }
+    memberships = CohortMembership.objects.filter(cohort=cohort).select_related("user")
+    if search:
+        memberships = memberships.filter(user__username__icontains=search)
+    user_ids = memberships.values("user_id")
+    by_user: dict[int, dict] = defaultdict(dict)
+    for row in (
+        LessonProgress.objects.filter(user_id__in=user_ids, lesson__in=lessons, completed_at__isnull=False)
+        .values("user_id")
+        .annotate(done=Count("lesson_id", distinct=True), last=Max("completed_at"))
+        .order_by()
+    ):
+        by_user[row["user_id"]].update(lessons=row["done"], last_lesson=row["last"])
+    for row in (
+        QuizAttempt.objects.filter(user_id__in=user_ids, quiz__course=course, submitted_at__isnull=False)
+        .values("user_id")
+        .annotate(
+            attempts=Count("id"),
+            passed=Count("quiz_id", distinct=True, filter=Q(passed=True, quiz__in=quizzes)),
+            last=Max("submitted_at"),
+        )
+        .order_by()
+    ):
+        by_user[row["user_id"]].update(attempts=row["attempts"], passed=row["passed"], last_quiz=row["last"])
+    for row in (
+        SimulationRun.objects.filter(
+            user_id__in=user_ids, simulation__course=course, finished_at__isnull=False
+        )
+        .values("user_id")
+        .annotate(finished=Count("simulation_id", distinct=True), last=Max("finished_at"))
+        .order_by()
+    ):
+        by_user[row["user_id"]].update(simulations=row["finished"], last_sim=row["last"])
+    mastered: dict[int, int] = defaultdict(int)
+    for row in (
+        Response.objects.filter(
+            attempt__user_id__in=user_ids,
+            attempt__submitted_at__isnull=False,
+            question__objectives__course=course,
+            question__objectives__archived=False,
+        )
+        .values("attempt__user_id", "question__objectives")
+        .annotate(n=Count("id"), right=Count("id", filter=Q(correct=True)))
+        .order_by()
+    ):
+        if row["n"] and 100.0 * row["right"] / row["n"] >= MASTERY_PERCENT:
+            mastered[row["attempt__user_id"]] += 1
+    rows = []
+    for membership in memberships:
+        data = by_user.get(membership.user_id, {})
+        times = [data.get(key) for key in ("last_lesson", "last_quiz", "last_sim") if data.get(key)]
+        rows.append(
+            LearnerRow(
+                user_id=membership.user_id,
+                username=membership.user.get_username(),
+                joined_at=membership.joined_at,
+                lessons_done=data.get("lessons", 0),
+                quizzes_passed=data.get("passed", 0),
+                attempts=data.get("attempts", 0),
+                simulations_finished=data.get("simulations", 0),
+                objectives_mastered=mastered.get(membership.user_id, 0),
+                last_active=max(times) if times else None,
+                totals=totals,
+            )
+        )
+    if status in STATUSES:
+        rows = [row for row in rows if row.status == status]
+    descending = sort.startswith("-")
+    key = SORTS.get(sort.lstrip("-"), SORTS["name"])
+    rows.sort(key=SORTS["name"])  # ties stay in name order either way (sort is stable)
+    rows.sort(key=key, reverse=descending)
+    return rows
+
+
+def objective_mastery(cohort: Cohort) -> list[tuple[LearningObjective, int, int, float | None]]:
+    """Per objective: answers, correct answers and percent correct across the cohort (one query + one)."""
+    rows = {
+        row["question__objectives"]: row
+        for row in Response.objects.filter(
+            attempt__user_id__in=members(cohort),
+            attempt__submitted_at__isnull=False,
+            question__objectives__course=cohort.course,
+        )
+        .values("question__objectives")
+        .annotate(n=Count("id"), right=Count("id", filter=Q(correct=True)))
+        .order_by()
+    }
+    result = []
+    objectives = (
+        LearningObjective.objects.active()
+        .filter(course=cohort.course)
+        .select_related("module")
+        .order_by("module__position", "position", "pk")
+    )
+    for objective in objectives:
+        row = rows.get(objective.pk, {"n": 0, "right": 0})
+        result.append((objective, row["n"], row["right"], _percent(row["right"], row["n"])))
+    return result

@@ -1,0 +1,464 @@
+"""The instructor area: cohorts, their learners' progress, quiz/question/simulation statistics and CSV files.
+
+Only instructors (the Instructors group, or a superuser) get in; everyone else gets 403. An instructor sees
+only the cohorts they teach: every cohort is fetched through `cohorts_taught_by(user)`, so another cohort's
+id is a 404. All figures come from training/analytics.py.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from training import analytics
+from training.cohorts import cohorts_taught_by, create_cohort
+from training.context_processors import is_instructor
+from training.models import Cohort, Course, Question, Quiz, Simulation
+
+
+def instructor_required(view: Callable) -> Callable:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_instructor(request.user):
+            raise PermissionDenied("The instructor area is for instructors.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _cohort(request: HttpRequest, pk: int) -> Cohort:
+    return get_object_or_404(cohorts_taught_by(request.user), pk=pk)
+
+
+def _quiz(cohort: Cohort, slug: str) -> Quiz:
+    return get_object_or_404(Quiz.objects.select_related("module"), course=cohort.course, slug=slug)
+
+
+def _simulation(cohort: Cohort, slug: str) -> Simulation:
+    return get_object_or_404(Simulation, course=cohort.course, slug=slug)
+
+
+def _quizzes(cohort: Cohort):
+    return Quiz.objects.filter(course=cohort.course, archived=False).order_by(
+        "module__position", "position", "pk"
+    )
+
+
+def _simulations(cohort: Cohort):
+    return Simulation.objects.filter(course=cohort.course, archived=False).order_by(
+        "module__position", "position", "pk"
+    )
+
+
+class CohortForm(forms.Form):
+    name = forms.CharField(
+        label="Cohort name", max_length=200, help_text="For example “Spring 2026, group B”."
+    )
+    course = forms.ModelChoiceField(
+        label="Course", queryset=Course.objects.filter(archived=False).order_by("title"), empty_label=None
+    )
+
+
+# Pages ------------------------------------------------------------------------------------------------------
+
+
+@instructor_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return _home(request, CohortForm())
+
+
+def _home(request: HttpRequest, form: CohortForm, status: int = 200) -> HttpResponse:
+    cohorts = cohorts_taught_by(request.user).annotate(learners=Count("memberships")).order_by("-created_at")
+    return render(request, "training/instructor_home.html", {"cohorts": cohorts, "form": form}, status=status)
+
+
+@instructor_required
+@require_POST
+def cohort_create(request: HttpRequest) -> HttpResponse:
+    form = CohortForm(request.POST)
+    if not form.is_valid():
+        return _home(request, form, status=400)
+    cohort = create_cohort(
+        name=form.cleaned_data["name"], course=form.cleaned_data["course"], instructor=request.user
+    )
+    messages.success(request, f"Cohort {cohort.name} created. Learners join with the code {cohort.code}.")
+    return redirect("instructor_cohort", pk=cohort.pk)
+
+
+def _learner_params(request: HttpRequest) -> dict[str, str]:
+    sort = request.GET.get("sort", "name")
+    if sort.lstrip("-") not in analytics.SORTS:
+        sort = "name"
+    status = request.GET.get("status", "")
+    if status not in analytics.STATUSES:
+        status = ""
+    return {"sort": sort, "status": status, "q": request.GET.get("q", "").strip()[:100]}
+
+
+COLUMNS = [
+    ("name", "Learner"),
+    ("progress", "Progress"),
+    ("lessons", "Lessons completed"),
+    ("quizzes", "Quizzes passed"),
+    ("attempts", "Quiz attempts"),
+    ("simulations", "Simulations finished"),
+    ("mastery", "Objectives mastered"),
+    ("active", "Last active"),
+]
+
+
+@instructor_required
+@require_GET
+@vary_on_headers("HX-Request")
+def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    params = _learner_params(request)
+    rows = analytics.learner_rows(cohort, search=params["q"], status=params["status"], sort=params["sort"])
+    current = params["sort"].lstrip("-")
+    descending = params["sort"].startswith("-")
+    columns = []
+    for key, label in COLUMNS:
+        next_sort = f"-{key}" if key == current and not descending else key
+        query = {"sort": next_sort, "status": params["status"], "q": params["q"]}
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "query": urlencode({k: v for k, v in query.items() if v}),
+                "aria_sort": ("descending" if descending else "ascending") if key == current else None,
+            }
+        )
+    context = {
+        "cohort": cohort,
+        "rows": rows,
+        "columns": columns,
+        "params": params,
+        "sort_label": dict(COLUMNS)[current],
+        "statuses": analytics.STATUSES,
+        "status_label": analytics.STATUSES.get(params["status"], ""),
+        "join_url": request.build_absolute_uri(reverse("cohort_join_code", args=[cohort.code])),
+    }
+    if request.htmx:
+        return render(request, "training/instructor_cohort.html#learners", context)
+    context.update(
+        quizzes=analytics.quiz_summaries(cohort, _quizzes(cohort)),
+        simulations=analytics.simulation_summaries(cohort, _simulations(cohort)),
+        objectives=analytics.objective_mastery(cohort),
+        misconceptions=analytics.misconceptions(cohort, limit=5),
+        learner_count=cohort.memberships.count(),
+    )
+    return render(request, "training/instructor_cohort.html", context)
+
+
+@instructor_required
+@require_GET
+def quiz_stats(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    quiz = _quiz(cohort, slug)
+    (summary,) = analytics.quiz_summaries(cohort, [quiz])
+    questions = analytics.question_stats(cohort, analytics.quiz_questions(quiz))
+    context = {
+        "cohort": cohort,
+        "quiz": quiz,
+        "summary": summary,
+        "questions": questions,
+        "analytics": analytics,
+    }
+    return render(request, "training/instructor_quiz.html", context)
+
+
+@instructor_required
+@require_GET
+def question_stats(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    question = get_object_or_404(
+        Question.objects.select_related("quiz"), course=cohort.course, quiz__isnull=False, slug=slug
+    )
+    (stats,) = analytics.question_stats(cohort, Question.objects.filter(pk=question.pk))
+    return render(
+        request,
+        "training/instructor_question.html",
+        {"cohort": cohort, "stats": stats, "quiz": question.quiz},
+    )
+
+
+@instructor_required
+@require_GET
+def simulation_stats(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    stats = analytics.simulation_stats(cohort, _simulation(cohort, slug))
+    return render(request, "training/instructor_simulation.html", {"cohort": cohort, "stats": stats})
+
+
+# CSV ----------------------------------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    """Numbers as plain figures; text that a spreadsheet would run as a formula is quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _csv(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return response
+
+
+def _name(cohort: Cohort, *parts: str) -> str:
+    return "-".join(["cohort", cohort.code.lower(), *parts]) + ".csv"
+
+
+@instructor_required
+@require_GET
+def learners_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    params = _learner_params(request)
+    rows = analytics.learner_rows(cohort, search=params["q"], status=params["status"], sort=params["sort"])
+    return _csv(
+        _name(cohort, "learners"),
+        [
+            "learner",
+            "status",
+            "progress_percent",
+            "lessons_completed",
+            "lessons_total",
+            "quizzes_passed",
+            "quizzes_total",
+            "quiz_attempts",
+            "simulations_finished",
+            "objectives_mastered",
+            "objectives_total",
+            "mastery_percent",
+            "joined_at",
+            "last_active",
+        ],
+        (
+            [
+                r.username,
+                r.status_label,
+                r.progress,
+                r.lessons_done,
+                r.totals["lessons"],
+                r.quizzes_passed,
+                r.totals["quizzes"],
+                r.attempts,
+                r.simulations_finished,
+                r.objectives_mastered,
+                r.totals["objectives"],
+                r.mastery,
+                r.joined_at,
+                r.last_active,
+            ]
+            for r in rows
+        ),
+    )
+
+
+@instructor_required
+@require_GET
+def quizzes_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    summaries = analytics.quiz_summaries(cohort, _quizzes(cohort))
+    return _csv(
+        _name(cohort, "quizzes"),
+        [
+            "quiz",
+            "title",
+            "attempts",
+            "learners",
+            "first_attempts",
+            "mean_percent",
+            "median_percent",
+            "pass_rate_percent",
+        ],
+        (
+            [
+                s.quiz.slug,
+                s.quiz.title,
+                s.attempts,
+                s.learners,
+                s.first_attempts,
+                s.mean,
+                s.median,
+                s.pass_rate,
+            ]
+            for s in summaries
+        ),
+    )
+
+
+@instructor_required
+@require_GET
+def objectives_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    return _csv(
+        _name(cohort, "objectives"),
+        ["objective", "module", "text", "answers", "correct", "percent_correct"],
+        (
+            [o.slug, o.module.slug, o.text, n, right, pct]
+            for o, n, right, pct in analytics.objective_mastery(cohort)
+        ),
+    )
+
+
+@instructor_required
+@require_GET
+def distribution_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    (summary,) = analytics.quiz_summaries(cohort, [_quiz(cohort, slug)])
+    return _csv(
+        _name(cohort, slug, "distribution"),
+        ["score_range", "attempts"],
+        ([label, count] for label, count, _share in summary.buckets),
+    )
+
+
+def _question_rows(stats: list[analytics.QuestionStats]):
+    for s in stats:
+        misconception = s.misconception
+        yield [
+            s.question.slug,
+            s.question.get_kind_display(),
+            s.question.prompt,
+            s.responses,
+            s.facility,
+            s.sd,
+            s.discrimination,
+            misconception.choice.key if misconception else "",
+            misconception.rate if misconception else None,
+            "; ".join(s.flags),
+        ]
+
+
+@instructor_required
+@require_GET
+def questions_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    stats = analytics.question_stats(cohort, analytics.quiz_questions(_quiz(cohort, slug)))
+    return _csv(
+        _name(cohort, slug, "questions"),
+        [
+            "question",
+            "kind",
+            "prompt",
+            "first_attempt_responses",
+            "facility_percent",
+            "sd_percent",
+            "discrimination_index",
+            "likely_misconception_option",
+            "misconception_pick_percent",
+            "flags",
+        ],
+        _question_rows(stats),
+    )
+
+
+@instructor_required
+@require_GET
+def options_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    stats = analytics.question_stats(cohort, analytics.quiz_questions(_quiz(cohort, slug)))
+    return _csv(
+        _name(cohort, slug, "options"),
+        ["question", "option", "text", "correct", "picks", "pick_percent", "likely_misconception"],
+        (
+            [
+                s.question.slug,
+                c.choice.key,
+                c.choice.text,
+                "yes" if c.choice.correct else "no",
+                c.picks,
+                c.rate,
+                "yes" if c.misconception else "",
+            ]
+            for s in stats
+            if s.picks_apply
+            for c in s.choices
+        ),
+    )
+
+
+@instructor_required
+@require_GET
+def simulations_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    return _csv(
+        _name(cohort, "simulations"),
+        ["simulation", "title", "runs", "finished", "learners"],
+        (
+            [s.simulation.slug, s.simulation.title, s.runs, s.finished, s.learners]
+            for s in analytics.simulation_summaries(cohort, _simulations(cohort))
+        ),
+    )
+
+
+@instructor_required
+@require_GET
+def endings_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    stats = analytics.simulation_stats(cohort, _simulation(cohort, slug))
+    return _csv(
+        _name(cohort, slug, "endings"),
+        ["ending", "title", "outcome", "runs", "percent_of_finished_runs"],
+        ([e.node.key, e.node.title, e.node.get_outcome_display(), e.runs, e.rate] for e in stats.endings),
+    )
+
+
+@instructor_required
+@require_GET
+def decisions_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    stats = analytics.simulation_stats(cohort, _simulation(cohort, slug))
+    return _csv(
+        _name(cohort, slug, "decisions"),
+        [
+            "node",
+            "node_title",
+            "option",
+            "option_text",
+            "recommended",
+            "picks",
+            "percent_of_decisions_at_node",
+        ],
+        (
+            [
+                d.node.key,
+                d.node.title,
+                o.option.key,
+                o.option.text,
+                "yes" if o.option.recommended else "no",
+                o.picks,
+                o.rate,
+            ]
+            for d in stats.decisions
+            for o in d.options
+        ),
+    )
