@@ -122,6 +122,7 @@ def test_answers_dashboard_and_review_queue_with_javascript(page: Page, live_ser
     page.get_by_role("link", name="Review (3 due)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review")
     expect(page.locator("#review-panel")).to_contain_text("3 questions due")
+    expect(page.locator("#progress-summary")).to_contain_text("3 reviews due")
     assert_accessible(page, "review question")
 
     # First due question: answer it right (in place, htmx), then say it was easy.
@@ -132,6 +133,8 @@ def test_answers_dashboard_and_review_queue_with_javascript(page: Page, live_ser
     expect(feedback).to_be_visible()
     expect(feedback).to_be_focused()
     assert page.url == url_before  # swapped in place, no reload
+    # The progress bar heard `progress-changed` and refreshed itself.
+    expect(page.locator("#progress-summary")).to_contain_text("2 reviews due")
     assert_accessible(page, "review feedback")
     page.get_by_role("button", name="That was easy").click()
     expect(page.locator(".review-meta")).to_contain_text("Rated: Easy")
