@@ -301,15 +301,17 @@ def test_stale_tab_cannot_skip_a_node(simulation, learner):
         ({"node": "START", "option": "talk", "step": "two"}, "not understood"),
     ],
 )
-def test_bad_choices_are_400_with_a_message_and_write_nothing(simulation, learner, data, message):
+def test_bad_choices_are_422_with_a_message_and_write_nothing(simulation, learner, data, message):
     client, _ = learner
     run = _start(client, simulation)
     data = {k: (simulation.start_node_id if v == "START" else v) for k, v in data.items()}
     url = reverse("simulation_choose", args=[simulation.slug, run.pk])
     for extra in ({}, HTMX):
         response = client.post(url, data, **extra)
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert message in response.content.decode()
+        if extra:  # the fragment: the message in an alert that htmx swaps in and focuses
+            assert '<div class="sim-announce sim-announce-error" role="alert"' in response.content.decode()
     assert SimulationStep.objects.count() == 0
     run.refresh_from_db()
     assert run.current_node_id == simulation.start_node_id
@@ -473,6 +475,23 @@ def test_choice_post_queries_are_bounded(module, learner):
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] and counts[1] <= 25
+
+
+def test_intro_queries_do_not_grow_with_past_runs(module, learner):
+    client, user = learner
+    counts = []
+    for finished in (0, 30):
+        simulation = make_simulation(module)
+        for _ in range(finished):
+            run = sim.start_run(user=user, simulation=simulation)
+            sim.choose(user=user, run_id=run.pk, node_id=simulation.start_node_id, option_key="a")
+        sim.start_run(user=user, simulation=simulation)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/simulations/{simulation.slug}/")
+        assert response.status_code == 200
+        assert response.content.decode().count("Agreement</a>") == min(finished, 20)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] and counts[1] <= 8
 
 
 # Instructor map -----------------------------------------------------------------------------------------------

@@ -274,11 +274,13 @@ def simulation_choose(request: HtmxHttpRequest, slug: str, run_id: int) -> HttpR
 
 
 def _bad_choice(request: HtmxHttpRequest, run: SimulationRun, message: str) -> HttpResponse:
-    """A malformed or impossible choice: 400 with the current state and the message, nothing written."""
+    """A malformed or impossible choice: 422 with the current state and the message, nothing written.
+
+    422 rather than 400 so htmx swaps the message in (base.html's htmx-config swaps 422 responses)."""
     run.refresh_from_db()
     if run.finished_at is not None:
-        return _render_run(request, run, fragment=bool(request.htmx), status=400, announcement=message)
-    return _render_run(request, run, fragment=bool(request.htmx), status=400, error=message)
+        return _render_run(request, run, fragment=bool(request.htmx), status=422, announcement=message)
+    return _render_run(request, run, fragment=bool(request.htmx), status=422, error=message)
 
 
 # Instructor preview -------------------------------------------------------------------------------------------
