@@ -18,4 +18,4 @@ def markdown(text: str, heading_level: int | None = None) -> str:
 
 @register.filter
 def markdown_inline(text: str) -> str:
-    return mark_safe(render_inline(text or ""))  # noqa: S308 - sanitised by nh3 in render_inline  # nosec B308
+    return mark_safe(render_inline(text or ""))  # noqa: S308 - sanitised by nh3 in render_inline  # nosec B308, B703

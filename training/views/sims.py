@@ -40,7 +40,7 @@ def _md(text: str) -> SafeString:
         return f"[{shown}]({glossary}#{slug})" if glossary else shown
 
     html = markdown.markdown(_GLOSSARY_LINK.sub(link, text or ""), output_format="html")
-    return mark_safe(nh3.clean(html))  # noqa: S308 — nh3 has just sanitised it  # nosec B308
+    return mark_safe(nh3.clean(html))  # noqa: S308 — nh3 has just sanitised it  # nosec B308, B703
 
 
 def _lesson_url(lesson: Lesson) -> str:
