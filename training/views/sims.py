@@ -2,45 +2,28 @@
 
 from __future__ import annotations
 
-import re
-
-import markdown
-import nh3
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from training import simulation as sim
 from training.context_processors import is_instructor
+from training.markup import render_markdown
 from training.models import Lesson, Simulation, SimulationRun, SimulationStep
 from training.simulation_paths import analyse_paths, decision_distribution
-
-_GLOSSARY_LINK = re.compile(r"\[\[([^\[\]|]*?)(?:\|([^\[\]]*?))?\]\]")
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _md(text: str) -> SafeString:
-    """Author Markdown → safe HTML. `[[term]]` glossary links become links to the glossary when it exists."""
-    try:
-        glossary = reverse("glossary")
-    except NoReverseMatch:
-        glossary = ""
-
-    def link(match: re.Match) -> str:
-        slug = match.group(1).strip()
-        shown = (match.group(2) or slug.replace("-", " ")).strip()
-        return f"[{shown}]({glossary}#{slug})" if glossary else shown
-
-    html = markdown.markdown(_GLOSSARY_LINK.sub(link, text or ""), output_format="html")
-    return mark_safe(nh3.clean(html))  # noqa: S308 — nh3 has just sanitised it  # nosec B308, B703
+def _md(text: str) -> str:
+    """Author Markdown → sanitised HTML; its headings sit below the page's own h2 sections."""
+    return render_markdown(text or "", heading_level=3)
 
 
 def _lesson_url(lesson: Lesson) -> str:
