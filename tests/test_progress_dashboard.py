@@ -330,3 +330,14 @@ def test_continue_resumes_an_unfinished_quiz_attempt(client, learner, course):
     )
     html = client.get("/progress/").content.decode()
     assert f'<a class="button" href="/quizzes/{quiz.slug}/">Resume: Foundations quiz</a>' in html
+
+
+def test_dashboard_lists_each_items_status(client, learner, course):
+    lesson = course.modules.get(title="Foundations").lessons.get(title="What Track II is")
+    LessonProgress.objects.create(user=learner, lesson=lesson, viewed_at=T0)
+    client.force_login(learner)
+    html = client.get("/progress/").content.decode()
+    item = re.search(r"What Track II is</a>.*?</li>", html, re.DOTALL).group(0)
+    assert "In progress" in item  # viewed, not completed
+    item = re.search(r"What Track I is</a>.*?</li>", html, re.DOTALL).group(0)
+    assert "Not started" in item
