@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from importlib import import_module
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from training.models import (
@@ -33,6 +34,21 @@ _codes = itertools.count(1)
 T0 = timezone.now().replace(microsecond=0) - timedelta(days=10)
 
 
+def instructors_group() -> Group:
+    """The Instructors group with the permissions migrations 0003 and 0005 grant. A transactional test's
+    flush empties the group table, so browser tests rebuild it here."""
+    group, created = Group.objects.get_or_create(name="Instructors")
+    if created or not group.permissions.exists():
+        content = import_module("training.migrations.0003_instructor_content_permissions").CONTENT_MODELS
+        learner = import_module("training.migrations.0005_instructor_learner_view_permissions").LEARNER_MODELS
+        codenames = [f"{a}_{m}" for m in content for a in ("add", "change", "delete", "view")]
+        codenames += [f"view_{m}" for m in learner]
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="training", codename__in=codenames)
+        )
+    return group
+
+
 def make_user(username: str, *, instructor: bool = False, **fields):
     user = get_user_model().objects.create_user(
         username=username, email=f"{username}@example.org", password=PASSWORD, **fields
@@ -40,7 +56,7 @@ def make_user(username: str, *, instructor: bool = False, **fields):
     if instructor:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-        user.groups.add(Group.objects.get(name="Instructors"))
+        user.groups.add(instructors_group())
     return user
 
 

@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -111,6 +112,8 @@ def _learner_params(request: HttpRequest) -> dict[str, str]:
     return {"sort": sort, "status": status, "q": request.GET.get("q", "").strip()[:100]}
 
 
+LEARNERS_PER_PAGE = 50
+
 COLUMNS = [
     ("name", "Learner"),
     ("progress", "Progress"),
@@ -130,6 +133,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     params = _learner_params(request)
     rows = analytics.learner_rows(cohort, search=params["q"], status=params["status"], sort=params["sort"])
+    page = Paginator(rows, LEARNERS_PER_PAGE).get_page(request.GET.get("page"))
     current = params["sort"].lstrip("-")
     descending = params["sort"].startswith("-")
     columns = []
@@ -144,9 +148,16 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "aria_sort": ("descending" if descending else "ascending") if key == current else None,
             }
         )
+    keep = {k: v for k, v in params.items() if v}
     context = {
         "cohort": cohort,
-        "rows": rows,
+        "rows": page.object_list,
+        "page": page,
+        "matching": len(rows),
+        "previous_query": urlencode({**keep, "page": page.previous_page_number()})
+        if page.has_previous()
+        else "",
+        "next_query": urlencode({**keep, "page": page.next_page_number()}) if page.has_next() else "",
         "columns": columns,
         "params": params,
         "sort_label": dict(COLUMNS)[current],
