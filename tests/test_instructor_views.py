@@ -51,6 +51,7 @@ def pages(world) -> list[str]:
     return [
         reverse("instructor_home"),
         reverse("instructor_cohort", args=[pk]),
+        reverse("instructor_objectives", args=[pk]),
         reverse("instructor_quiz", args=[pk, "quiz-one"]),
         reverse("instructor_question", args=[pk, "q-one"]),
         reverse("instructor_simulation", args=[pk, "sim-one"]),
@@ -219,6 +220,7 @@ def test_statistics_pages_run_a_fixed_number_of_queries(client, world, name):
     pk = world["cohort"].pk
     url = {
         "cohort": reverse("instructor_cohort", args=[pk]),
+        "objectives": reverse("instructor_objectives", args=[pk]),
         "quiz": reverse("instructor_quiz", args=[pk, "quiz-one"]),
         "question": reverse("instructor_question", args=[pk, "q-one"]),
         "simulation": reverse("instructor_simulation", args=[pk, "sim-one"]),

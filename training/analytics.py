@@ -181,10 +181,20 @@ class QuestionStats:
         return flags
 
 
-def first_responses(cohort: Cohort) -> QuerySet[Response]:
-    """Responses in each learner's first attempt at a quiz, once submitted (Moodle's "first attempt")."""
-    return Response.objects.filter(
-        attempt__number=1, attempt__submitted_at__isnull=False, attempt__user_id__in=members(cohort)
+def first_responses(cohort: Cohort, quiz_ids: list[int], prefix: str = "") -> Q:
+    """Responses in each learner's first attempt at a quiz, once submitted (Moodle's "first attempt").
+
+    The filter is on the attempt (quiz, number, learner), never on the question: that lets the database
+    start from the cohort's attempts (index on quiz) and reach their responses by attempt id, so the work
+    grows with the cohort's first attempts, not with every response ever given to the quiz.
+    """
+    return Q(
+        **{
+            f"{prefix}attempt__quiz_id__in": quiz_ids,
+            f"{prefix}attempt__number": 1,
+            f"{prefix}attempt__submitted_at__isnull": False,
+            f"{prefix}attempt__user_id__in": members(cohort),
+        }
     )
 
 
@@ -207,7 +217,8 @@ def question_stats(cohort: Cohort, questions: QuerySet[Question]) -> list[Questi
     """Facility, discrimination and option pick rates per question, from first attempts: four queries."""
     questions = list(questions)
     stats = {question.pk: QuestionStats(question) for question in questions}
-    responses = first_responses(cohort).filter(question_id__in=list(stats))
+    quiz_ids = sorted({question.quiz_id for question in questions if question.quiz_id})
+    responses = Response.objects.filter(first_responses(cohort, quiz_ids))
     x = F("score")
     rest = F("attempt__score") - F("score")  # the attempt's total (sum of its response scores) minus x
     for row in (
@@ -223,7 +234,9 @@ def question_stats(cohort: Cohort, questions: QuerySet[Question]) -> list[Questi
         )
         .order_by()
     ):
-        s = stats[row["question_id"]]
+        s = stats.get(row["question_id"])
+        if s is None:  # another question of the same quiz, not asked for
+            continue
         n = row["n"]
         s.responses = n
         s.correct = row["correct"]
@@ -233,7 +246,7 @@ def question_stats(cohort: Cohort, questions: QuerySet[Question]) -> list[Questi
             s.sd = 100.0 * math.sqrt(max(variance, 0.0))
         s.discrimination = discrimination_index(n, row["sx"], row["sxx"], row["sy"], row["syy"], row["sxy"])
     picks = dict(
-        Response.chosen_choices.through.objects.filter(response__in=responses)
+        Response.chosen_choices.through.objects.filter(first_responses(cohort, quiz_ids, prefix="response__"))
         .values("choice_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -431,9 +444,12 @@ SORTS = {
 
 
 def learner_rows(
-    cohort: Cohort, *, search: str = "", status: str = "", sort: str = "name"
+    cohort: Cohort, *, search: str = "", status: str = "", sort: str = "name", with_mastery: bool = True
 ) -> list[LearnerRow]:
     """One row per learner of the cohort: progress through the course and mastery. Six queries.
+
+    Mastery is the costliest figure (every answer of every learner, by objective): with `with_mastery=False`
+    it is left out unless the rows are sorted by it, and `add_mastery` fills it for the rows shown.
 
     Progress counts published lessons completed and published quizzes passed. Mastery counts the course's
     learning objectives where at least MASTERY_PERCENT % of the learner's quiz answers to questions tagged
@@ -483,20 +499,6 @@ def learner_rows(
         .order_by()
     ):
         by_user[row["user_id"]].update(simulations=row["finished"], last_sim=row["last"])
-    mastered: dict[int, int] = defaultdict(int)
-    for row in (
-        Response.objects.filter(
-            attempt__user_id__in=user_ids,
-            attempt__submitted_at__isnull=False,
-            question__objectives__course=course,
-            question__objectives__archived=False,
-        )
-        .values("attempt__user_id", "question__objectives")
-        .annotate(n=Count("id"), right=Count("id", filter=Q(correct=True)))
-        .order_by()
-    ):
-        if row["n"] and 100.0 * row["right"] / row["n"] >= MASTERY_PERCENT:
-            mastered[row["attempt__user_id"]] += 1
     rows = []
     for membership in memberships:
         data = by_user.get(membership.user_id, {})
@@ -510,18 +512,42 @@ def learner_rows(
                 quizzes_passed=data.get("passed", 0),
                 attempts=data.get("attempts", 0),
                 simulations_finished=data.get("simulations", 0),
-                objectives_mastered=mastered.get(membership.user_id, 0),
+                objectives_mastered=0,
                 last_active=max(times) if times else None,
                 totals=totals,
             )
         )
     if status in STATUSES:
         rows = [row for row in rows if row.status == status]
+    if with_mastery or sort.lstrip("-") == "mastery":
+        add_mastery(cohort, rows, user_ids=user_ids)
     descending = sort.startswith("-")
     key = SORTS.get(sort.lstrip("-"), SORTS["name"])
     rows.sort(key=SORTS["name"])  # ties stay in name order either way (sort is stable)
     rows.sort(key=key, reverse=descending)
     return rows
+
+
+def add_mastery(cohort: Cohort, rows: list[LearnerRow], *, user_ids=None) -> None:
+    """Fill `objectives_mastered` of the rows: one aggregate query over the learners' quiz answers."""
+    if user_ids is None:
+        user_ids = [row.user_id for row in rows]
+    mastered: dict[int, int] = defaultdict(int)
+    for row in (
+        Response.objects.filter(
+            attempt__user_id__in=user_ids,
+            attempt__submitted_at__isnull=False,
+            question__objectives__course=cohort.course,
+            question__objectives__archived=False,
+        )
+        .values("attempt__user_id", "question__objectives")
+        .annotate(n=Count("id"), right=Count("id", filter=Q(correct=True)))
+        .order_by()
+    ):
+        if row["n"] and 100.0 * row["right"] / row["n"] >= MASTERY_PERCENT:
+            mastered[row["attempt__user_id"]] += 1
+    for row in rows:
+        row.objectives_mastered = mastered.get(row.user_id, 0)
 
 
 def objective_mastery(cohort: Cohort) -> list[tuple[LearningObjective, int, int, float | None]]:

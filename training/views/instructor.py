@@ -132,8 +132,12 @@ COLUMNS = [
 def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     params = _learner_params(request)
-    rows = analytics.learner_rows(cohort, search=params["q"], status=params["status"], sort=params["sort"])
+    rows = analytics.learner_rows(
+        cohort, search=params["q"], status=params["status"], sort=params["sort"], with_mastery=False
+    )
     page = Paginator(rows, LEARNERS_PER_PAGE).get_page(request.GET.get("page"))
+    if params["sort"].lstrip("-") != "mastery":
+        analytics.add_mastery(cohort, page.object_list)
     current = params["sort"].lstrip("-")
     descending = params["sort"].startswith("-")
     columns = []
@@ -170,11 +174,18 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         quizzes=analytics.quiz_summaries(cohort, _quizzes(cohort)),
         simulations=analytics.simulation_summaries(cohort, _simulations(cohort)),
-        objectives=analytics.objective_mastery(cohort),
         misconceptions=analytics.misconceptions(cohort, limit=5),
         learner_count=cohort.memberships.count(),
     )
     return render(request, "training/instructor_cohort.html", context)
+
+
+@instructor_required
+@require_GET
+def objectives(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    context = {"cohort": cohort, "objectives": analytics.objective_mastery(cohort)}
+    return render(request, "training/instructor_objectives.html", context)
 
 
 @instructor_required
