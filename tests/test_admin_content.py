@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tests.admin_forms import change_form_data, inline_index, inline_prefix
-from tests.factories import make_course, make_module, make_question, make_quiz, make_simulation
+from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
 from tests.learner_data import PASSWORD, make_user
 from training import models as m
 
@@ -234,4 +234,6 @@ def test_unchanged_save_of_a_shipped_question_passes_validation(client, instruct
 def test_view_on_site_links_to_the_learner_page(client, instructor, quiz):
     question = make_question(quiz)
     response = client.get(change_url(question))
-    assert response.context["has_absolute_url"] or "view_on_site" in response.context
+    assert f'href="{quiz.get_absolute_url()}"' in response.content.decode()
+    lesson_page = client.get(change_url(make_lesson(quiz.module, slug="a-lesson")))
+    assert "/admin/r/" in lesson_page.content.decode()  # Django's view-on-site redirect to /lessons/a-lesson/
