@@ -1,13 +1,15 @@
 """Checks on the Markdown that authors write: no raw HTML, and `[[glossary]]` links.
 
-Rendering to HTML lives elsewhere; these helpers are pure functions of the text so the curriculum loader,
-the linter and the admin can share them.
+The checks are pure functions of the text so the curriculum loader, the linter and the admin can share them;
+rendering (below) caches its HTML by a hash of its inputs.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+
+from training.content_cache import cached, make_key
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^ {0,3}\1[`~]*[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
@@ -77,6 +79,9 @@ _GLOSSARY_HTML = re.compile(r"\[\[([^\[\]|<>]*?)(?:\|([^\[\]<>]*?))?\]\]")
 
 _local = threading.local()
 
+# Rendered HTML is cached by a hash of everything it depends on (training.content_cache: a per-process LRU in
+# front of Django's cache), so an edit to the text simply misses the cache; nothing needs invalidating.
+
 
 def _markdown_to_html(text: str) -> str:
     # Building a Markdown instance costs more than converting a short text: keep one per thread.
@@ -113,12 +118,54 @@ def _shift_headings(html: str, top: int) -> str:
 
 def render_inline(text: str) -> str:
     """Short Markdown (a definition, an option) as inline HTML: no paragraphs, links kept."""
-    html = _clean(_markdown_to_html(text), _INLINE_TAGS).strip()
-    return _GLOSSARY_HTML.sub(lambda m: m.group(2) or m.group(1), html)
+    text = text or ""
+
+    def build() -> str:
+        html = _clean(_markdown_to_html(text), _INLINE_TAGS).strip()
+        return _GLOSSARY_HTML.sub(lambda m: m.group(2) or m.group(1), html)
+
+    return cached(make_key("inline", text), build)
+
+
+def _blocks(text: str, heading_level: int | None) -> tuple[str, str, tuple[str, ...]]:
+    """The sanitised, heading-shifted HTML of a text (glossary links still as `[[...]]`), the hash of the
+    inputs and the glossary slugs the HTML links to. Cached: this is the expensive part."""
+    key = make_key("blocks", text, heading_level)
+
+    def build() -> tuple[str, str, tuple[str, ...]]:
+        html = _clean(_markdown_to_html(text), _BLOCK_TAGS)
+        if heading_level:
+            html = _shift_headings(html, heading_level)
+        slugs = []
+        for index, part in enumerate(_CODE_HTML.split(html)):
+            if not index % 2:
+                slugs += [match.group(1).strip() for match in _GLOSSARY_HTML.finditer(part)]
+        return html, key.rsplit(":", 1)[1], tuple(dict.fromkeys(slugs))
+
+    return cached(key, build)
+
+
+def markdown_glossary_slugs(text: str, *, heading_level: int | None = None) -> tuple[str, ...]:
+    """The glossary slugs `render_markdown(text)` looks up, in order (so a page can load only those)."""
+    return _blocks(text or "", heading_level)[2]
+
+
+def _glossary_url() -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("glossary")
+    except NoReverseMatch:
+        return ""
 
 
 def render_markdown(
-    text: str, glossary=None, *, heading_level: int | None = None, glossary_url: str | None = None
+    text: str,
+    glossary=None,
+    *,
+    heading_level: int | None = None,
+    glossary_url: str | None = None,
+    id_prefix: str | None = None,
 ) -> str:
     """Markdown → sanitised HTML (a safe string for templates).
 
@@ -127,43 +174,61 @@ def render_markdown(
     works without JavaScript and closes with Escape), with a link to the glossary page; otherwise it is a
     plain link to the glossary entry. `heading_level` renumbers the text's headings to start at that level.
     Raw HTML in the text is removed (the loader already refuses it; admin edits are cleaned here).
-    """
-    import secrets
 
-    from django.urls import NoReverseMatch, reverse
+    Popover ids are `term-<slug>-<prefix>-<n>` (n counts the links in this text; the prefix is `id_prefix`
+    or a short hash of the text), so the same inputs always give the same HTML and ids stay unique within
+    a page. The result is cached by a hash of the text, heading level, URL, prefix and the glossary
+    entries used (term and definition), so an edit to any of them is seen at once.
+    """
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
-    html = _clean(_markdown_to_html(text), _BLOCK_TAGS)
-    if heading_level:
-        html = _shift_headings(html, heading_level)
+    text = text or ""
+    html, text_hash, slugs = _blocks(text, heading_level)
     if glossary_url is None:
-        try:
-            glossary_url = reverse("glossary")
-        except NoReverseMatch:
-            glossary_url = ""
+        glossary_url = _glossary_url()
+    if not slugs:
+        return mark_safe(html)  # noqa: S308 - sanitised by nh3  # nosec B308, B703
+    entries = {slug: (glossary or {}).get(slug) for slug in slugs}
+    prefix = id_prefix or text_hash[:6]
+    used = [[slug, entry.term, entry.definition] if entry else [slug] for slug, entry in entries.items()]
 
-    def term(match: re.Match) -> str:
-        slug = match.group(1).strip()
-        entry = glossary.get(slug) if glossary else None
-        words = (match.group(2) or "").strip() or (entry.term if entry else slug)
-        if entry is None:
-            if not glossary_url:
-                return escape(words)
-            return f'<a class="term-link" href="{escape(glossary_url)}#{escape(slug)}">{escape(words)}</a>'
-        popover_id = f"term-{escape(slug)}-{secrets.token_hex(3)}"
-        more = f' <a href="{escape(glossary_url)}#{escape(slug)}">In the glossary</a>' if glossary_url else ""
-        return (
-            f'<button type="button" class="term" popovertarget="{popover_id}" '
-            f'aria-label="{escape(words)} (glossary term: show definition)">{escape(words)}</button>'
-            f'<span class="term-popover" id="{popover_id}" popover>'
-            f"<strong>{escape(entry.term)}</strong>: {render_inline(entry.definition)}{more}</span>"
+    def build() -> str:
+        count = 0
+
+        def term(match: re.Match) -> str:
+            nonlocal count
+            slug = match.group(1).strip()
+            entry = entries.get(slug)
+            words = (match.group(2) or "").strip() or (entry.term if entry else slug)
+            if entry is None:
+                if not glossary_url:
+                    return escape(words)
+                return (
+                    f'<a class="term-link" href="{escape(glossary_url)}#{escape(slug)}">{escape(words)}</a>'
+                )
+            count += 1
+            popover_id = escape(f"term-{slug}-{prefix}-{count}")
+            more = (
+                f' <a href="{escape(glossary_url)}#{escape(slug)}">In the glossary</a>'
+                if glossary_url
+                else ""
+            )
+            return (
+                f'<button type="button" class="term" popovertarget="{popover_id}" '
+                f'aria-label="{escape(words)} (glossary term: show definition)">{escape(words)}</button>'
+                f'<span class="term-popover" id="{popover_id}" popover>'
+                f"<strong>{escape(entry.term)}</strong>: {render_inline(entry.definition)}{more}</span>"
+            )
+
+        # Glossary links are replaced after sanitising (the HTML they make is ours), but never inside code.
+        parts = _CODE_HTML.split(html)
+        return "".join(
+            part if index % 2 else _GLOSSARY_HTML.sub(term, part) for index, part in enumerate(parts)
         )
 
-    # Glossary links are replaced after sanitising (the HTML they make is ours), but never inside code.
-    parts = _CODE_HTML.split(html)
-    html = "".join(part if index % 2 else _GLOSSARY_HTML.sub(term, part) for index, part in enumerate(parts))
-    return mark_safe(html)  # noqa: S308 - sanitised by nh3 above; glossary HTML is escaped  # nosec B308, B703
+    key = make_key("markdown", text_hash, glossary_url, prefix, used)
+    return mark_safe(cached(key, build))  # noqa: S308 - sanitised by nh3; glossary HTML is escaped  # nosec B308, B703
 
 
 def citation_label(citation) -> dict[str, str]:

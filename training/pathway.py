@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, IntegerField, Max, Q, Value
+from django.urls import reverse
 
 from training.models import (
     CheckAnswer,
@@ -132,7 +133,8 @@ def learning_path(user, *, courses=None) -> list[CoursePath]:
     course_ids = [course.pk for course in courses]
     modules = list(Module.objects.published().filter(course_id__in=course_ids).in_order())
     module_ids = [module.pk for module in modules]
-    lessons = list(Lesson.objects.published().filter(module_id__in=module_ids).in_order())
+    # The body is never shown on the path (and is the one large column).
+    lessons = list(Lesson.objects.published().filter(module_id__in=module_ids).defer("body").in_order())
     simulations = list(Simulation.objects.published().filter(module_id__in=module_ids).in_order())
     quizzes = list(
         Quiz.objects.published()
@@ -224,3 +226,104 @@ def learning_path(user, *, courses=None) -> list[CoursePath]:
     for module in modules:
         paths[module.course_id].modules.append(by_module[module.pk])
     return [paths[course.pk] for course in courses]
+
+
+# --- A light outline: previous / next and one module's progress -----------------------------------------
+
+KIND_ORDER = {"lesson": 0, "simulation": 1, "quiz": 2}  # within a module, as learning_path lists them
+
+
+@dataclass(frozen=True)
+class OutlineItem:
+    """One item of a course in path order, without the learner's status: enough for previous / next."""
+
+    kind: str
+    pk: int
+    slug: str
+    title: str
+    module_id: int
+
+    @property
+    def url(self) -> str:
+        return reverse(f"{self.kind}_detail", args=[self.slug])
+
+
+def course_outline(course) -> list[OutlineItem]:
+    """The course's published lessons, simulations and quizzes in learning-path order (one query)."""
+    parts = []
+    for kind, model in (("lesson", Lesson), ("simulation", Simulation), ("quiz", Quiz)):
+        parts.append(
+            model.objects.published()
+            .filter(module__course=course, module__status="published", module__archived=False)
+            .annotate(
+                module_position=F("module__position"),
+                kind_order=Value(KIND_ORDER[kind], output_field=IntegerField()),
+            )
+            .values_list("module_position", "module_id", "kind_order", "position", "pk", "slug", "title")
+            .order_by()
+        )
+    rows = parts[0].union(*parts[1:], all=True)
+    kinds = {order: kind for kind, order in KIND_ORDER.items()}
+    return [
+        OutlineItem(kind=kinds[kind_order], pk=pk, slug=slug, title=title, module_id=module_id)
+        for _, module_id, kind_order, _, pk, slug, title in sorted(rows, key=lambda row: row[:5])
+    ]
+
+
+def neighbours(
+    outline: list[OutlineItem], kind: str, pk: int
+) -> tuple[OutlineItem | None, OutlineItem | None]:
+    """The items before and after (kind, pk) in the outline."""
+    index = next((i for i, item in enumerate(outline) if item.kind == kind and item.pk == pk), None)
+    if index is None:
+        return None, None
+    return (outline[index - 1] if index else None, outline[index + 1] if index + 1 < len(outline) else None)
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    """How much of one module the learner has done (as ModulePath counts it)."""
+
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def module_progress(user, module_id: int, outline: list[OutlineItem]) -> ModuleProgress:
+    """The learner's done / total in one module: the same rules as learning_path, one query."""
+    items = [item for item in outline if item.module_id == module_id]
+    ids = {kind: [item.pk for item in items if item.kind == kind] for kind in KIND_ORDER}
+    parts = []
+    if ids["lesson"]:
+        parts.append(
+            LessonProgress.objects.for_user(user)
+            .filter(lesson_id__in=ids["lesson"], completed_at__isnull=False)
+            .annotate(kind=Value(KIND_ORDER["lesson"], output_field=IntegerField()))
+            .values_list("kind", "lesson_id")
+            .order_by()
+        )
+    if ids["simulation"]:
+        parts.append(
+            SimulationRun.objects.for_user(user)
+            .filter(simulation_id__in=ids["simulation"], finished_at__isnull=False)
+            .annotate(kind=Value(KIND_ORDER["simulation"], output_field=IntegerField()))
+            .values_list("kind", "simulation_id")
+            .order_by()
+        )
+    if ids["quiz"]:
+        parts.append(
+            QuizAttempt.objects.for_user(user)
+            .filter(quiz_id__in=ids["quiz"], passed=True)
+            .annotate(kind=Value(KIND_ORDER["quiz"], output_field=IntegerField()))
+            .values_list("kind", "quiz_id")
+            .order_by()
+        )
+    done: set = set()
+    if parts and user is not None and user.is_authenticated:
+        done = set(parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0])
+    return ModuleProgress(
+        done=sum((KIND_ORDER[item.kind], item.pk) in done for item in items), total=len(items)
+    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from training import lessons as lesson_flow
+from training.content_cache import cached, content_version, make_key
 from training.markup import citation_label, render_markdown
 from training.models import (
     Category,
@@ -31,7 +32,7 @@ from training.models import (
     Status,
     Track,
 )
-from training.pathway import learning_path
+from training.pathway import OutlineItem, course_outline, module_progress, neighbours
 from training.scoring import (
     AnswerError,
     QuestionForm,
@@ -241,26 +242,86 @@ def get_lesson(slug: str) -> Lesson:
 
 
 def lesson_checks(lesson: Lesson) -> list[Question]:
-    return list(lesson.checks.published().in_order().prefetch_related(*question_prefetches()))
+    """The lesson's published checks with their choices, categories and citations (four queries)."""
+    return list(
+        Question.objects.published()
+        .filter(lesson_id=lesson.pk)
+        .in_order()
+        .prefetch_related(*question_prefetches())
+    )
+
+
+def lesson_glossary(lesson: Lesson) -> tuple[dict[str, GlossaryTerm], list[GlossaryTerm]]:
+    """The course's published glossary (slug → term) and the lesson's published key terms (by term), in one
+    query."""
+    key_term_ids = Lesson.key_terms.through.objects.filter(lesson_id=lesson.pk).values("glossaryterm_id")
+    terms = list(
+        GlossaryTerm.objects.published()
+        .annotate(is_key_term=Exists(key_term_ids.filter(glossaryterm_id=OuterRef("pk"))))
+        .filter(Q(course_id=lesson.course_id) | Q(is_key_term=True))
+        .only("slug", "term", "definition", "course_id")
+        .order_by("term", "pk")
+    )
+    glossary = {term.slug: term for term in terms if term.course_id == lesson.course_id}
+    return glossary, [term for term in terms if term.is_key_term]
+
+
+def cached_outline(course: Course, version: str) -> list[OutlineItem]:
+    """The course's outline for previous / next, cached per content version."""
+    return cached(make_key("outline", course.pk, version), lambda: course_outline(course))
+
+
+@dataclass
+class LessonContent:
+    """What the lesson page shows from the curriculum alone (the same for every learner): cached per
+    lesson and content version, so a page view reads it with one query instead of nine."""
+
+    body_html: str
+    objectives: list
+    key_terms: list[tuple[GlossaryTerm, str]]
+    citations: list[dict[str, str]]
+    checks: list[Question]
+
+
+def lesson_content(lesson: Lesson) -> LessonContent:
+    glossary, key_terms = lesson_glossary(lesson)
+    return LessonContent(
+        body_html=render_markdown(lesson.body, glossary, heading_level=3, id_prefix="body"),
+        objectives=list(lesson.objectives.published().in_order().only("text")),
+        key_terms=[(term, render_markdown(term.definition)) for term in key_terms],
+        citations=[
+            citation_label(c)
+            for c in Citation.objects.published()
+            .in_order()
+            .filter(lesson=lesson)
+            .select_related("section", "reference")
+        ],
+        checks=lesson_checks(lesson),
+    )
 
 
 def lesson_context(
-    request: HttpRequest, lesson: Lesson, *, check_views: dict[int, CheckView] | None = None
+    request: HttpRequest,
+    lesson: Lesson,
+    *,
+    check_views: dict[int, CheckView] | None = None,
+    progress: LessonProgress | None = None,
 ) -> dict:
+    """Everything the lesson page shows. `progress`: the learner's row when the caller already has it."""
     user = request.user
-    glossary = {
-        term.slug: term for term in GlossaryTerm.objects.published().filter(course_id=lesson.course_id)
-    }
-    checks = lesson_checks(lesson)
+    version = content_version()
+    content = cached(make_key("lesson", lesson.pk, version), lambda: lesson_content(lesson))
+    checks = content.checks
     answers: dict[int, dict] = {}
-    progress = None
     if user.is_authenticated:
-        answers = dict(
-            CheckAnswer.objects.for_user(user)
-            .filter(question__in=[check.pk for check in checks])
-            .values_list("question_id", "answer")
-        )
-        progress = LessonProgress.objects.for_user(user).filter(lesson=lesson).first()
+        if checks:
+            answers = dict(
+                CheckAnswer.objects.for_user(user)
+                .filter(question__in=[check.pk for check in checks])
+                .values_list("question_id", "answer")
+            )
+        if progress is None:
+            progress = LessonProgress.objects.for_user(user).filter(lesson=lesson).first()
     again = set()
     for value in request.GET.getlist("again"):
         if value.isdigit():
@@ -271,33 +332,22 @@ def lesson_context(
             views.append(check_views[check.pk])
         else:
             views.append(check_view(check, answer=answers.get(check.pk), again=check.pk in again))
-    (path,) = learning_path(user, courses=[lesson.module.course]) or [None]
-    items = path.items if path else []
-    index = next(
-        (i for i, item in enumerate(items) if item.kind == "lesson" and item.obj.pk == lesson.pk), None
-    )
-    previous_item = items[index - 1] if index else None
-    next_item = items[index + 1] if index is not None and index + 1 < len(items) else None
+    # Previous / next from the course's outline (titles and slugs only); the module's progress from the
+    # learner's finished items in this module: not the whole learning path.
+    outline = cached_outline(lesson.module.course, version)
+    previous_item, next_item = neighbours(outline, "lesson", lesson.pk)
+    module_path = module_progress(user, lesson.module_id, outline) if user.is_authenticated else None
     lesson_page = lesson.get_absolute_url()
     return {
         "lesson": lesson,
         "module": lesson.module,
-        "body_html": render_markdown(lesson.body, glossary, heading_level=3),
-        "objectives": list(lesson.objectives.published().in_order()),
-        "key_terms": [
-            (term, render_markdown(term.definition))
-            for term in lesson.key_terms.published().order_by("term", "pk")
-        ],
-        "citations": [
-            citation_label(c)
-            for c in Citation.objects.published()
-            .in_order()
-            .filter(lesson=lesson)
-            .select_related("section", "reference")
-        ],
+        "body_html": content.body_html,
+        "objectives": content.objectives,
+        "key_terms": content.key_terms,
+        "citations": content.citations,
         "checks": views,
         "progress": progress,
-        "module_path": path.module_path(lesson.module_id) if path else None,
+        "module_path": module_path,
         "previous_item": previous_item,
         "next_item": next_item,
         "login_url": login_url_for(lesson_page),
@@ -325,9 +375,10 @@ def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "training/lesson_detail.html#check",
             {"check": check_view(check, answer=answer, again=True), "lesson": lesson, "focus": True},
         )
+    progress = None
     if request.user.is_authenticated:
-        lesson_flow.record_view(user=request.user, lesson=lesson)
-    return render(request, "training/lesson_detail.html", lesson_context(request, lesson))
+        progress = lesson_flow.record_view(user=request.user, lesson=lesson)
+    return render(request, "training/lesson_detail.html", lesson_context(request, lesson, progress=progress))
 
 
 def _get_check(lesson: Lesson, question_id: int) -> Question:
@@ -379,14 +430,14 @@ def lesson_complete(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return ask_to_log_in(request, lesson.get_absolute_url())
     progress, newly = lesson_flow.complete_lesson(user=request.user, lesson=lesson)
     if request.htmx:
-        (path,) = learning_path(request.user, courses=[lesson.module.course])
+        outline = cached_outline(lesson.module.course, content_version())
         response = render(
             request,
             "training/lesson_detail.html#completion",
             {
                 "lesson": lesson,
                 "progress": progress,
-                "module_path": path.module_path(lesson.module_id),
+                "module_path": module_progress(request.user, lesson.module_id, outline),
                 "module": lesson.module,
                 "just_completed": True,
                 "oob": True,
