@@ -38,7 +38,7 @@ from training.models import (
     Track,
 )
 
-HISTORY_LIMIT = 20
+HISTORY_LIMIT = 12
 RECENT_LIMIT = 10
 
 
@@ -213,6 +213,17 @@ class Chart:
     points: tuple[ChartPoint, ...]
     y_ticks: tuple[tuple[str, int], ...]  # (y, label)
     x_ticks: tuple[tuple[str, int], ...]  # (x, attempt number in the history)
+
+    @property
+    def summary(self) -> str:
+        """The chart in words for its <desc> (the table beside it has every number)."""
+        scores = [p.point.percent for p in self.points]
+        n = len(scores)
+        attempts = "attempt" if n == 1 else f"{n} attempts"
+        return (
+            f"Your latest submitted quiz {attempts}, oldest first, scored from 0 to 100%: "
+            f"lowest {min(scores)}%, highest {max(scores)}%, latest {scores[-1]}%."
+        )
 
     @property
     def polyline(self) -> str:
@@ -414,6 +425,56 @@ def _sim_url(slug: str) -> str:
         return ""
 
 
+# --- Modules -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ModuleSummary:
+    """One module's bar on the dashboard: the path's progress, counts per kind, and mastery."""
+
+    path: pathway.ModulePath
+    mastery_percent: int | None = None
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # kind → {"total", "done", "progress"}
+
+    def count(self, kind: str, what: str) -> int:
+        return self.counts.get(kind, {}).get(what, 0)
+
+    @property
+    def lessons(self) -> dict[str, int]:
+        return self.counts.get("lesson", {})
+
+    @property
+    def quizzes(self) -> dict[str, int]:
+        return self.counts.get("quiz", {})
+
+    @property
+    def simulations(self) -> dict[str, int]:
+        return self.counts.get("simulation", {})
+
+
+def module_summaries(
+    path: pathway.CoursePath, course_mastery: mastery_rules.CourseMastery | None
+) -> list[ModuleSummary]:
+    """Pure: per module, how many lessons are completed or opened, quizzes passed, simulations finished."""
+    mastery_by_slug = {g.key: g.percent for g in course_mastery.modules} if course_mastery else {}
+    summaries = []
+    for module_path in path.modules:
+        counts: dict[str, dict[str, int]] = {}
+        for item in module_path.items:
+            tally = counts.setdefault(item.kind, {"total": 0, "done": 0, "progress": 0})
+            tally["total"] += 1
+            if item.status == pathway.DONE:
+                tally["done"] += 1
+            elif item.status == pathway.IN_PROGRESS:
+                tally["progress"] += 1
+        summaries.append(
+            ModuleSummary(
+                path=module_path, mastery_percent=mastery_by_slug.get(module_path.module.slug), counts=counts
+            )
+        )
+    return summaries
+
+
 # --- The whole dashboard -------------------------------------------------------------------------------
 
 
@@ -421,6 +482,7 @@ def _sim_url(slug: str) -> str:
 class Dashboard:
     course: Course | None
     path: pathway.CoursePath | None = None
+    modules: list[ModuleSummary] = field(default_factory=list)
     tracks: list[TrackProgress] = field(default_factory=list)
     mastery: mastery_rules.CourseMastery | None = None
     quizzes: list[QuizScores] = field(default_factory=list)
@@ -457,6 +519,7 @@ def dashboard(user, course: Course | None, *, now: datetime | None = None) -> Da
     if course is not None:
         result.path = pathway.learning_path(user, courses=[course])[0]
         result.mastery = mastery_rules.load_mastery(user, course)
+        result.modules = module_summaries(result.path, result.mastery)
         result.tracks = track_progress(user, course, result.mastery)
         result.quizzes = quiz_scores(user, course)
         result.history = score_history(user, course)
