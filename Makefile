@@ -29,10 +29,11 @@ serve: $(STAMP)
 	@echo ""
 	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
-# Lint, migrations check and the whole suite, browser tests included.
+# Lint, security lint, migrations check and the whole suite, browser tests included.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy -q
 	DJANGO_TESTING=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -43,6 +44,7 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy -q
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
