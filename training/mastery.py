@@ -29,10 +29,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from django.db.models import Q
+from django.db.models import F, IntegerField, Q, Value
 
 from training.models import (
     CheckAnswer,
@@ -231,10 +231,11 @@ def visible_questions_q(prefix: str = "") -> Q:
 
 
 def answers_for(user, *, course: Course | None = None) -> list[Answer]:
-    """Every answer of the learner that counts for mastery: three queries, whatever the history.
+    """Every answer of the learner that counts for mastery: one query (a UNION ALL), whatever the history.
 
     Quiz responses count once the learner has seen their feedback: always in practice mode, after
-    submission in assessment mode (mastery must not reveal an answer's correctness early).
+    submission in assessment mode (mastery must not reveal an answer's correctness early). The answers come
+    in the order responses, lesson checks, reviews (latest_answers keeps the later one of a tie on time).
     """
     responses = Response.objects.filter(attempt__user=user).filter(
         Q(attempt__submitted_at__isnull=False) | Q(attempt__quiz__mode=Quiz.Mode.PRACTICE)
@@ -245,14 +246,45 @@ def answers_for(user, *, course: Course | None = None) -> list[Answer]:
         responses = responses.filter(question__course=course)
         checks = checks.filter(question__course=course)
         reviews = reviews.filter(card__question__course=course)
-    answers = [Answer(*row) for row in responses.values_list("question_id", "correct", "answered_at")]
-    answers += [Answer(*row) for row in checks.values_list("question_id", "correct", "answered_at")]
-    answers += [Answer(*row) for row in reviews.values_list("card__question_id", "correct", "reviewed_at")]
-    return answers
+
+    def part(queryset, source: int, question: str, when: str):
+        return (
+            queryset.annotate(origin=Value(source, output_field=IntegerField()), qid=F(question), at=F(when))
+            .values_list("origin", "qid", "correct", "at")
+            .order_by()
+        )
+
+    rows = part(responses, 0, "question_id", "answered_at").union(
+        part(checks, 1, "question_id", "answered_at"),
+        part(reviews, 2, "card__question_id", "reviewed_at"),
+        all=True,
+    )
+    ordered = sorted(rows, key=lambda row: row[0])  # stable: each source keeps its rows' order
+    return [Answer(qid, bool(correct), _aware(at)) for _, qid, correct, at in ordered]
 
 
-def load_mastery(user, course: Course) -> CourseMastery:
-    """The learner's mastery of every objective of the course: seven queries, whatever the history."""
+def _aware(value) -> datetime:
+    """A UNION's datetime column as an aware UTC datetime (SQLite may return the stored text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+@dataclass
+class MasteryContent:
+    """The learner-independent side of mastery for one course: objectives (with .module), their pools, the
+    course's tracks and their questions. Cached per content version (training.content_cache)."""
+
+    objectives: list[LearningObjective]
+    pools: dict[int, set[int]]
+    tracks: list[Track]
+    questions_of_track: dict[int, set[int]]
+
+
+def mastery_content(course: Course) -> MasteryContent:
+    """Objectives, pools, tracks and track questions of the course (four queries)."""
     objectives = list(
         LearningObjective.objects.published()
         .filter(course=course, module__status=Status.PUBLISHED, module__archived=False)
@@ -274,9 +306,32 @@ def load_mastery(user, course: Course) -> CourseMastery:
     questions_of_track: dict[int, set[int]] = defaultdict(set)
     for question_id, track_id in track_links:
         questions_of_track[track_id].add(question_id)
+    return MasteryContent(objectives, dict(pools), tracks, dict(questions_of_track))
 
-    latest = latest_answers(answers_for(user, course=course))
-    return build_course_mastery(objectives, pools, tracks, questions_of_track, latest)
+
+def cached_mastery_content(course: Course, version: str | None = None) -> MasteryContent:
+    """mastery_content() from the content cache, keyed by the course and the content version."""
+    from training.content_cache import cached, content_version, make_key
+
+    version = version or content_version()
+    return cached(make_key("mastery", course.pk, version), lambda: mastery_content(course))
+
+
+def load_mastery(
+    user,
+    course: Course,
+    *,
+    content: MasteryContent | None = None,
+    answers: Iterable[Answer] | None = None,
+) -> CourseMastery:
+    """The learner's mastery of every objective of the course, whatever the history: two queries (the
+    content version and the answers), plus four when the course's content is not cached yet. Pass
+    `content` and `answers` when the caller already has them."""
+    content = content or cached_mastery_content(course)
+    latest = latest_answers(answers if answers is not None else answers_for(user, course=course))
+    return build_course_mastery(
+        content.objectives, content.pools, content.tracks, content.questions_of_track, latest
+    )
 
 
 def build_course_mastery(

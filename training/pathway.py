@@ -125,11 +125,21 @@ class CoursePath:
         return None
 
 
-def learning_path(user, *, courses=None) -> list[CoursePath]:
-    """The path of every published course (or of the given courses) for this user (anonymous: no status)."""
-    courses = list(courses if courses is not None else Course.objects.published().in_order())
-    if not courses:
-        return []
+@dataclass
+class PathContent:
+    """The curriculum side of learning paths (the same for every learner; picklable, so callers may cache it
+    per content version and pass it to learning_path)."""
+
+    courses: list[Course]
+    modules: list[Module]
+    lessons: list[Lesson]
+    simulations: list[Simulation]
+    quizzes: list[Quiz]
+
+
+def path_content(courses) -> PathContent:
+    """The published modules, lessons, simulations and quizzes of the courses (four queries)."""
+    courses = list(courses)
     course_ids = [course.pk for course in courses]
     modules = list(Module.objects.published().filter(course_id__in=course_ids).in_order())
     module_ids = [module.pk for module in modules]
@@ -146,6 +156,19 @@ def learning_path(user, *, courses=None) -> list[CoursePath]:
         )
         .in_order()
     )
+    return PathContent(courses, modules, lessons, simulations, quizzes)
+
+
+def learning_path(user, *, courses=None, content: PathContent | None = None) -> list[CoursePath]:
+    """The path of every published course (or of the given courses) for this user (anonymous: no status).
+    `content`: the courses' path_content() when the caller already has it (then `courses` is ignored)."""
+    if content is None:
+        courses = list(courses if courses is not None else Course.objects.published().in_order())
+        if not courses:
+            return []
+        content = path_content(courses)
+    courses, modules, lessons = content.courses, content.modules, content.lessons
+    simulations, quizzes = content.simulations, content.quizzes
 
     lesson_state: dict[int, str] = {}
     quiz_state: dict[int, dict] = {}

@@ -17,12 +17,26 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 
 from training import certificates, pathway, review
 from training import mastery as mastery_rules
+from training.content_cache import cached, content_version, make_key
 from training.models import (
     CheckAnswer,
     Course,
@@ -60,8 +74,18 @@ class TrackProgress:
 def track_progress(
     user, course: Course, course_mastery: mastery_rules.CourseMastery | None = None
 ) -> list[TrackProgress]:
-    """Lessons completed per track (three queries)."""
+    """Lessons completed per track (three queries; the dashboard derives it from data it already has)."""
     tracks = list(Track.objects.published().filter(course=course).in_order())
+    done = set(
+        LessonProgress.objects.for_user(user)
+        .filter(completed_at__isnull=False, lesson__course=course)
+        .values_list("lesson_id", flat=True)
+    )
+    return tracks_from(tracks, lessons_of_track(tracks), done, course_mastery)
+
+
+def lessons_of_track(tracks: list[Track]) -> dict[int, set[int]]:
+    """The visible lessons of each track (one query)."""
     links = Lesson.tracks.through.objects.filter(
         track_id__in=[t.pk for t in tracks],
         lesson__status=Status.PUBLISHED,
@@ -72,17 +96,22 @@ def track_progress(
     lessons_of: dict[int, set[int]] = defaultdict(set)
     for lesson_id, track_id in links:
         lessons_of[track_id].add(lesson_id)
-    done = set(
-        LessonProgress.objects.for_user(user)
-        .filter(completed_at__isnull=False, lesson__course=course)
-        .values_list("lesson_id", flat=True)
-    )
+    return dict(lessons_of)
+
+
+def tracks_from(
+    tracks: list[Track],
+    lessons_of: dict[int, set[int]],
+    done: set[int],
+    course_mastery: mastery_rules.CourseMastery | None = None,
+) -> list[TrackProgress]:
+    """Pure: each track's lessons completed, given the ids of the learner's completed lessons."""
     mastery_by_slug = {g.key: g.percent for g in course_mastery.tracks} if course_mastery else {}
     return [
         TrackProgress(
             track=track,
-            lessons_total=len(lessons_of[track.pk]),
-            lessons_done=len(lessons_of[track.pk] & done),
+            lessons_total=len(lessons_of.get(track.pk, ())),
+            lessons_done=len(lessons_of.get(track.pk, set()) & done),
             mastery_percent=mastery_by_slug.get(track.slug),
         )
         for track in tracks
@@ -154,24 +183,24 @@ class HistoryPoint:
 
 def score_history(user, course: Course, *, limit: int = HISTORY_LIMIT) -> list[HistoryPoint]:
     """The latest `limit` submitted attempts, oldest first (one query)."""
-    attempts = list(
+    rows = list(
         QuizAttempt.objects.for_user(user)
         .filter(submitted_at__isnull=False, quiz__course=course)
-        .select_related("quiz")
-        .order_by("-submitted_at", "-pk")[:limit]
+        .order_by("-submitted_at", "-pk")
+        .values_list("quiz__title", "number", "submitted_at", "percent", "passed", "quiz__pass_mark")[:limit]
     )
-    attempts.reverse()
+    rows.reverse()
     return [
         HistoryPoint(
             number=index,
-            quiz_title=attempt.quiz.title,
-            attempt_number=attempt.number,
-            submitted_at=attempt.submitted_at,
-            percent=round(attempt.percent or 0),
-            passed=attempt.passed,
-            pass_mark=attempt.quiz.pass_mark,
+            quiz_title=title,
+            attempt_number=number,
+            submitted_at=submitted_at,
+            percent=round(percent or 0),
+            passed=passed,
+            pass_mark=pass_mark,
         )
-        for index, attempt in enumerate(attempts, start=1)
+        for index, (title, number, submitted_at, percent, passed, pass_mark) in enumerate(rows, start=1)
     ]
 
 
@@ -285,58 +314,109 @@ class Activity:
     url: str = ""
 
 
+_LESSON_VIEWED, _LESSON_COMPLETED, _QUIZ, _REVIEW, _SIMULATION = range(5)
+
+
 def recent_activity(user, *, limit: int = RECENT_LIMIT) -> list[Activity]:
-    """The latest `limit` things the learner did, newest first (five queries)."""
-    events: list[Activity] = []
-    for row in (
-        LessonProgress.objects.for_user(user).select_related("lesson").order_by("-viewed_at", "-pk")[:limit]
-    ):
-        events.append(Activity(row.viewed_at, f"Opened the lesson “{row.lesson.title}”", _url(row.lesson)))
-    for row in (
-        LessonProgress.objects.for_user(user)
-        .filter(completed_at__isnull=False)
-        .select_related("lesson")
-        .order_by("-completed_at", "-pk")[:limit]
-    ):
-        events.append(
-            Activity(row.completed_at, f"Completed the lesson “{row.lesson.title}”", _url(row.lesson))
-        )
-    for row in (
-        QuizAttempt.objects.for_user(user)
-        .filter(submitted_at__isnull=False)
-        .select_related("quiz")
-        .order_by("-submitted_at", "-pk")[:limit]
-    ):
-        verdict = "passed" if row.passed else "not passed"
-        events.append(
-            Activity(
-                row.submitted_at,
-                f"Submitted “{row.quiz.title}” (attempt {row.number}): {round(row.percent or 0)}%, {verdict}",
-                _url(row.quiz),
+    """The latest `limit` things the learner did, newest first (one query: a UNION ALL of the five kinds,
+    ordered and limited in the database; on equal times the kinds keep the order listed here)."""
+
+    def part(queryset, kind: int, when: str, pk: str, **columns):
+        none = {
+            "ev_title": Value(None, output_field=CharField()),
+            "ev_slug": Value(None, output_field=CharField()),
+            "ev_number": Value(None, output_field=IntegerField()),
+            "ev_score": Value(None, output_field=FloatField()),
+            "ev_flag": Value(None, output_field=BooleanField()),
+            "ev_extra": Value(None, output_field=CharField()),
+        }
+        none.update({f"ev_{name}": F(path) for name, path in columns.items()})
+        return (
+            queryset.filter(**{f"{when}__isnull": False})
+            .annotate(ev_at=F(when), ev_kind=Value(kind, output_field=IntegerField()), ev_row=F(pk), **none)
+            .values_list(
+                "ev_at",
+                "ev_kind",
+                "ev_row",
+                "ev_title",
+                "ev_slug",
+                "ev_number",
+                "ev_score",
+                "ev_flag",
+                "ev_extra",
             )
+            .order_by()
         )
-    for row in (
-        ReviewLog.objects.filter(card__user=user, source="review")
-        .select_related("card__question")
-        .order_by("-reviewed_at", "-pk")[:limit]
-    ):
-        verdict = "right" if row.correct else "wrong"
-        events.append(Activity(row.reviewed_at, f"Reviewed “{row.card.question}”: {verdict}"))
-    for row in (
-        SimulationRun.objects.for_user(user)
-        .filter(finished_at__isnull=False, ending__isnull=False)
-        .select_related("simulation", "ending")
-        .order_by("-finished_at", "-pk")[:limit]
-    ):
-        events.append(
-            Activity(
-                row.finished_at,
-                f"Finished the simulation “{row.simulation.title}”: {row.ending.title}",
-                _url(row.simulation),
+
+    lessons = LessonProgress.objects.for_user(user)
+    parts = [
+        part(lessons, _LESSON_VIEWED, "viewed_at", "pk", title="lesson__title", slug="lesson__slug"),
+        part(lessons, _LESSON_COMPLETED, "completed_at", "pk", title="lesson__title", slug="lesson__slug"),
+        part(
+            QuizAttempt.objects.for_user(user),
+            _QUIZ,
+            "submitted_at",
+            "pk",
+            title="quiz__title",
+            slug="quiz__slug",
+            number="number",
+            score="percent",
+            flag="passed",
+        ),
+        part(
+            ReviewLog.objects.filter(card__user=user, source="review"),
+            _REVIEW,
+            "reviewed_at",
+            "pk",
+            title="card__question__prompt",
+            flag="correct",
+        ),
+        part(
+            SimulationRun.objects.for_user(user).filter(ending__isnull=False),
+            _SIMULATION,
+            "finished_at",
+            "pk",
+            title="simulation__title",
+            slug="simulation__slug",
+            extra="ending__title",
+        ),
+    ]
+    rows = parts[0].union(*parts[1:], all=True).order_by("-ev_at", "ev_kind", "-ev_row")[:limit]
+    events = []
+    for at, kind, _, title, slug, number, score, flag, extra in rows:
+        when = mastery_rules._aware(at)
+        if kind == _LESSON_VIEWED:
+            events.append(Activity(when, f"Opened the lesson “{title}”", _reverse("lesson_detail", slug)))
+        elif kind == _LESSON_COMPLETED:
+            events.append(Activity(when, f"Completed the lesson “{title}”", _reverse("lesson_detail", slug)))
+        elif kind == _QUIZ:
+            verdict = "passed" if flag else "not passed"
+            events.append(
+                Activity(
+                    when,
+                    f"Submitted “{title}” (attempt {number}): {round(score or 0)}%, {verdict}",
+                    _reverse("quiz_detail", slug),
+                )
             )
-        )
-    events.sort(key=lambda event: event.when, reverse=True)
-    return events[:limit]
+        elif kind == _REVIEW:
+            question = title if len(title) <= 80 else title[:79] + "…"  # as Question.__str__
+            events.append(Activity(when, f"Reviewed “{question}”: {'right' if flag else 'wrong'}"))
+        else:
+            events.append(
+                Activity(
+                    when,
+                    f"Finished the simulation “{title}”: {extra}",
+                    _reverse("simulation_detail", slug),
+                )
+            )
+    return events
+
+
+def _reverse(name: str, slug: str) -> str:
+    try:
+        return reverse(name, args=[slug])
+    except NoReverseMatch:
+        return ""
 
 
 def _url(obj) -> str:
@@ -346,9 +426,7 @@ def _url(obj) -> str:
         return ""
 
 
-def active_dates(user) -> set[date]:
-    """Distinct UTC dates on which the learner did anything (one query, a UNION in the database)."""
-
+def _active_dates_union(user):
     def dates(queryset, field_name: str):
         return (
             queryset.filter(**{f"{field_name}__isnull": False})
@@ -369,16 +447,32 @@ def active_dates(user) -> set[date]:
         dates(SimulationRun.objects.filter(user=user), "finished_at"),
         dates(SimulationStep.objects.filter(run__user=user), "created_at"),
     ]
-    union = parts[0].union(*parts[1:])
-    result = set()
-    for day in union:
-        if isinstance(day, datetime):
-            day = day.date()
-        elif isinstance(day, str):
-            day = date.fromisoformat(day[:10])
-        if day is not None:
-            result.add(day)
-    return result
+    return parts[0].union(*parts[1:])
+
+
+def _as_date(day) -> date | None:
+    if isinstance(day, datetime):
+        return day.date()
+    if isinstance(day, str):
+        return date.fromisoformat(day[:10])
+    return day
+
+
+def active_dates(user) -> set[date]:
+    """Distinct UTC dates on which the learner did anything (one query, a UNION in the database)."""
+    return {day for day in map(_as_date, _active_dates_union(user)) if day is not None}
+
+
+def days_active(user) -> tuple[int, date | None]:
+    """How many distinct UTC dates the learner was active on, and the first: one query that counts in the
+    database (the UNION of active_dates, wrapped in COUNT and MIN), so no rows are sent per day."""
+    sql, params = _active_dates_union(user).query.sql_with_params()
+    # The inner SQL is Django's own compilation of the queryset above; only its parameters carry data.
+    wrapped = f'SELECT COUNT("day"), MIN("day") FROM ({sql}) active_days'  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(wrapped, params)
+        count, first = cursor.fetchone()
+    return count or 0, _as_date(first)
 
 
 # --- Simulations ---------------------------------------------------------------------------------------
@@ -506,33 +600,163 @@ class Dashboard:
         return [q for q in self.quizzes if q.attempts]
 
 
-def current_course(slug: str | None = None) -> Course | None:
-    courses = Course.objects.published().in_order()
+def published_courses(version: str | None = None) -> list[Course]:
+    """The published courses in order, from the content cache."""
+    version = version or content_version()
+    return cached(make_key("published-courses", version), lambda: list(Course.objects.published().in_order()))
+
+
+def current_course(slug: str | None = None, *, version: str | None = None) -> Course | None:
+    courses = published_courses(version)
     if slug:
-        return courses.filter(slug=slug).first()
-    return courses.first()
+        return next((course for course in courses if course.slug == slug), None)
+    return courses[0] if courses else None
 
 
-def dashboard(user, course: Course | None, *, now: datetime | None = None) -> Dashboard:
+@dataclass
+class CourseContent:
+    """What the dashboard reads from the curriculum alone (the same for every learner), cached per course
+    and content version: the learning path's items, mastery's objectives and pools, each track's lessons."""
+
+    path: pathway.PathContent
+    mastery: mastery_rules.MasteryContent
+    lessons_of_track: dict[int, set[int]]
+
+
+def course_content(course: Course) -> CourseContent:
+    mastery = mastery_rules.mastery_content(course)
+    return CourseContent(
+        path=pathway.path_content([course]),
+        mastery=mastery,
+        lessons_of_track=lessons_of_track(mastery.tracks),
+    )
+
+
+def cached_course_content(course: Course, version: str | None = None) -> CourseContent:
+    version = version or content_version()
+    return cached(make_key("dashboard", course.pk, version), lambda: course_content(course))
+
+
+@dataclass(frozen=True)
+class AttemptStats:
+    """One quiz's attempts by the learner, as the quiz table and the certificate need them."""
+
+    submitted: int = 0
+    best: float | None = None  # best submitted percent
+    passes: int = 0  # attempts marked passed
+    passes_submitted: int = 0  # submitted attempts marked passed
+    latest: float | None = None  # the latest submitted attempt's percent
+    latest_passed: bool | None = None
+
+
+def attempt_stats(user, quizzes: list[Quiz]) -> dict[int, AttemptStats]:
+    """Per quiz: the learner's submitted attempts, best and latest score, passes (one aggregate query)."""
+    if not quizzes:
+        return {}
+    submitted = Q(submitted_at__isnull=False)
+    latest = QuizAttempt.objects.filter(user=user, quiz=OuterRef("quiz_id"), submitted_at__isnull=False)
+    latest = latest.order_by("-submitted_at", "-pk")
+    rows = (
+        QuizAttempt.objects.filter(user=user, quiz_id__in=[quiz.pk for quiz in quizzes])
+        .values("quiz_id")
+        .annotate(
+            n_submitted=Count("pk", filter=submitted),
+            best=Max("percent", filter=submitted),
+            passes=Count("pk", filter=Q(passed=True)),
+            passes_submitted=Count("pk", filter=submitted & Q(passed=True)),
+            latest=Subquery(latest.values("percent")[:1]),
+            latest_passed=Subquery(latest.values("passed")[:1]),
+        )
+        .order_by()
+    )
+    return {
+        row["quiz_id"]: AttemptStats(
+            submitted=row["n_submitted"],
+            best=row["best"],
+            passes=row["passes"],
+            passes_submitted=row["passes_submitted"],
+            latest=row["latest"],
+            latest_passed=None if row["latest_passed"] is None else bool(row["latest_passed"]),
+        )
+        for row in rows
+    }
+
+
+def quizzes_in_path_order(content: pathway.PathContent) -> list[Quiz]:
+    """The quizzes ordered by module, then position (as the path and the certificate list them)."""
+    module_index = {module.pk: index for index, module in enumerate(content.modules)}
+    return sorted(content.quizzes, key=lambda quiz: module_index[quiz.module_id])
+
+
+def scores_from(quizzes: list[Quiz], stats: dict[int, AttemptStats]) -> list[QuizScores]:
+    """Pure: quiz_scores() from the path's quizzes (in path order) and attempt_stats()."""
+    empty = AttemptStats()
+    return [
+        QuizScores(
+            quiz=quiz,
+            attempts=(s := stats.get(quiz.pk, empty)).submitted,
+            best=s.best,
+            latest=s.latest,
+            latest_passed=s.latest_passed,
+            ever_passed=bool(s.passes),
+        )
+        for quiz in quizzes
+    ]
+
+
+def eligibility_from(
+    course: Course, content: pathway.PathContent, done: set[int], stats: dict[int, AttemptStats]
+) -> certificates.Eligibility:
+    """Pure: certificates.eligibility() from data the dashboard already has (the same rules: every visible
+    lesson completed; practice quizzes attempted, assessments passed; the final quiz passed)."""
+    lesson_ids = {lesson.pk for lesson in content.lessons}  # path_content([course]): this course's only
+    result = certificates.Eligibility(
+        course=course, lessons_total=len(lesson_ids), lessons_done=len(done & lesson_ids)
+    )
+    empty = AttemptStats()
+    for quiz in quizzes_in_path_order(content):
+        s = stats.get(quiz.pk, empty)
+        passed_any = bool(s.passes_submitted)
+        if quiz.pk == course.final_quiz_id:
+            result.final = certificates.QuizRequirement(quiz=quiz, rule="pass", met=passed_any)
+        elif quiz.mode == Quiz.Mode.ASSESSMENT:
+            result.quizzes.append(certificates.QuizRequirement(quiz=quiz, rule="pass", met=passed_any))
+        else:
+            result.quizzes.append(
+                certificates.QuizRequirement(quiz=quiz, rule="attempt", met=bool(s.submitted))
+            )
+    return result
+
+
+def dashboard(
+    user, course: Course | None, *, now: datetime | None = None, content: CourseContent | None = None
+) -> Dashboard:
     """Everything the progress page shows: a fixed number of queries, whatever the learner's history."""
     result = Dashboard(course=course)
     if course is not None:
-        result.path = pathway.learning_path(user, courses=[course])[0]
-        result.mastery = mastery_rules.load_mastery(user, course)
+        # The curriculum side (the same for every learner) comes from the content cache; each learner-state
+        # table is read once and shared: the path's lesson statuses give track progress and the certificate's
+        # lessons, one aggregate over the learner's attempts gives quiz scores and the certificate's quizzes.
+        content = content or cached_course_content(course)
+        result.path = pathway.learning_path(user, content=content.path)[0]
+        result.mastery = mastery_rules.load_mastery(user, course, content=content.mastery)
         result.modules = module_summaries(result.path, result.mastery)
-        result.tracks = track_progress(user, course, result.mastery)
-        result.quizzes = quiz_scores(user, course)
+        done = {
+            item.obj.pk for item in result.path.items if item.kind == "lesson" and item.status == pathway.DONE
+        }
+        result.tracks = tracks_from(content.mastery.tracks, content.lessons_of_track, done, result.mastery)
+        stats = attempt_stats(user, content.path.quizzes)
+        result.quizzes = scores_from(quizzes_in_path_order(content.path), stats)
         result.history = score_history(user, course)
         result.chart = chart_for(result.history) if result.history else None
-        result.eligibility = certificates.eligibility(user, course)
+        result.eligibility = eligibility_from(course, content.path, done, stats)
         result.certificate = certificates.certificate_for(user, course)
     result.activity = recent_activity(user)
-    days = active_dates(user)
-    result.days_active = len(days)
-    result.first_active = min(days) if days else None
+    result.days_active, result.first_active = days_active(user)
     result.simulations = simulation_outcomes(user)
-    result.review_due = review.due_count(user, now=now)
-    result.next_review = review.next_due_at(user, now=now)
+    queue = review.queue_state(user, now=now)
+    result.review_due = queue.due
+    result.next_review = queue.next_due
     return result
 
 
@@ -554,5 +778,5 @@ def summary(user, course: Course | None = None) -> Summary:
     course = course or current_course()
     if course is None or not user.is_authenticated:
         return Summary(course=course)
-    path = pathway.learning_path(user, courses=[course])[0]
+    path = pathway.learning_path(user, content=cached_course_content(course).path)[0]
     return Summary(course=course, done=path.done, total=path.total, review_due=review.due_count(user))

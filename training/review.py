@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils.crypto import salted_hmac
 from fsrs import Card, Rating, Scheduler
 from fsrs import ReviewLog as FsrsLog
@@ -144,6 +144,22 @@ def next_due_at(user, *, now: datetime | None = None) -> datetime | None:
     """When the next card falls due, for "Nothing due; the next review is …"."""
     card = cards_for(user).filter(due__gt=_now(now)).order_by("due").only("due").first()
     return card.due if card else None
+
+
+@dataclass(frozen=True)
+class QueueState:
+    due: int  # cards due now
+    next_due: datetime | None  # when the next card not yet due falls due
+
+
+def queue_state(user, *, now: datetime | None = None) -> QueueState:
+    """The due count and the next due date from one read of the learner's reviewable cards (two queries:
+    the held-back questions and one aggregate over the cards), for pages that show both."""
+    when = _now(now)
+    row = cards_for(user).aggregate(
+        n_due=Count("pk", filter=Q(due__lte=when)), first_due=Min("due", filter=Q(due__gt=when))
+    )
+    return QueueState(due=row["n_due"] or 0, next_due=row["first_due"])
 
 
 def _question_queryset():

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 
 from training import progress
+from training.mastery import LEVEL_LABELS, Level
 
 register = template.Library()
 
@@ -17,3 +19,16 @@ def progress_summary(context, course=None) -> progress.Summary | None:
     if user is None or not user.is_authenticated:
         return None
     return progress.summary(user, course)
+
+
+_LEVEL_HTML = {
+    level.value: format_html('<span class="level level-{}">{}</span>', level.value, LEVEL_LABELS[level])
+    for level in Level
+}
+
+
+@register.simple_tag
+def mastery_level(level) -> str:
+    """A mastery level as icon (drawn in progress.css) and text, never colour alone: the same markup as
+    training/includes/_mastery_level.html, built once per level instead of an include per table row."""
+    return _LEVEL_HTML.get(str(level), _LEVEL_HTML[Level.NOT_ASSESSED.value])

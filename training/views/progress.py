@@ -19,6 +19,7 @@ from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from training import certificates, mydata, progress, review, scoring
+from training.content_cache import content_version
 from training.mastery import LEVEL_ORDER, Level
 from training.models import Course, ReviewCard, ReviewLog
 
@@ -36,11 +37,13 @@ PROGRESS_CHANGED = "progress-changed"
 @require_GET
 @login_required
 def progress_dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    course = progress.current_course(request.GET.get("course") or None)
+    version = content_version()
+    course = progress.current_course(request.GET.get("course") or None, version=version)
     if course is None and request.GET.get("course"):
         raise Http404("No such course.")
-    data = progress.dashboard(request.user, course)
-    courses = list(Course.objects.published().in_order().values("slug", "title"))
+    content = progress.cached_course_content(course, version) if course is not None else None
+    data = progress.dashboard(request.user, course, content=content)
+    courses = [{"slug": c.slug, "title": c.title} for c in progress.published_courses(version)]
     return render(
         request,
         "training/progress_dashboard.html",
@@ -48,6 +51,8 @@ def progress_dashboard(request: HtmxHttpRequest) -> HttpResponse:
             "dash": data,
             "courses": courses,
             "levels": [lvl for lvl in LEVEL_ORDER if lvl is not Level.NOT_ASSESSED],
+            # The navigation's review badge (training.context_processors) shows the same count: reuse it.
+            "review_due_count": data.review_due,
         },
     )
 
