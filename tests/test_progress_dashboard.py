@@ -384,3 +384,48 @@ def test_dashboard_html_stays_small_for_a_long_history_on_the_shipped_course(cli
     client.force_login(learner)
     html = client.get("/progress/").content
     assert len(html) < 30 * 1024, f"{len(html) / 1024:.1f} KB"
+
+
+def _eligibility_facts(e):
+    final = (e.final.quiz.pk, e.final.rule, e.final.met) if e.final else None
+    return (
+        e.lessons_total,
+        e.lessons_done,
+        [(q.quiz.pk, q.rule, q.met) for q in e.quizzes],
+        final,
+        e.eligible,
+    )
+
+
+@pytest.mark.parametrize("responses", [0, 40])
+def test_dashboard_shares_its_reads_but_agrees_with_each_stand_alone_function(learner, course, responses):
+    """The dashboard derives tracks, quiz scores, eligibility, days active and the review queue from shared
+    reads; each must equal what the stand-alone function computes."""
+    from training import certificates
+    from training.models import Quiz
+
+    final = course.modules.get(title="Bridging").quizzes.get()
+    Quiz.objects.filter(pk=final.pk).update(mode=Quiz.Mode.ASSESSMENT)
+    course.final_quiz = final
+    course.save()
+    add_history(learner, course, responses=responses)
+    now = T0 + timedelta(days=2)
+    dash = progress.dashboard(learner, course, now=now)
+    assert _eligibility_facts(dash.eligibility) == _eligibility_facts(
+        certificates.eligibility(learner, course)
+    )
+    assert [
+        (q.quiz.pk, q.attempts, q.best, q.latest, q.latest_passed, q.ever_passed) for q in dash.quizzes
+    ] == [
+        (q.quiz.pk, q.attempts, q.best, q.latest, q.latest_passed, q.ever_passed)
+        for q in progress.quiz_scores(learner, course)
+    ]
+    assert [(t.track.pk, t.lessons_total, t.lessons_done) for t in dash.tracks] == [
+        (t.track.pk, t.lessons_total, t.lessons_done) for t in progress.track_progress(learner, course)
+    ]
+    days = progress.active_dates(learner)
+    assert (dash.days_active, dash.first_active) == (len(days), min(days) if days else None)
+    assert dash.review_due == review.due_count(learner, now=now)
+    assert dash.next_review == review.next_due_at(learner, now=now)
+    if responses:
+        assert dash.days_active > 0 and dash.quizzes[0].attempts > 0

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from django.db.models import F, IntegerField, Q, Value
+from django.db.models.functions import Cast
 
 from training.models import (
     CheckAnswer,
@@ -249,7 +250,7 @@ def answers_for(user, *, course: Course | None = None) -> list[Answer]:
 
     def part(queryset, source: int, question: str, when: str):
         return (
-            queryset.annotate(origin=Value(source, output_field=IntegerField()), qid=F(question), at=F(when))
+            queryset.annotate(origin=Cast(Value(source), IntegerField()), qid=F(question), at=F(when))
             .values_list("origin", "qid", "correct", "at")
             .order_by()
         )

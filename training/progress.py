@@ -31,7 +31,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Cast, TruncDate
 from django.urls import NoReverseMatch, reverse
 
 from training import certificates, pathway, review
@@ -323,17 +323,17 @@ def recent_activity(user, *, limit: int = RECENT_LIMIT) -> list[Activity]:
 
     def part(queryset, kind: int, when: str, pk: str, **columns):
         none = {
-            "ev_title": Value(None, output_field=CharField()),
-            "ev_slug": Value(None, output_field=CharField()),
-            "ev_number": Value(None, output_field=IntegerField()),
-            "ev_score": Value(None, output_field=FloatField()),
-            "ev_flag": Value(None, output_field=BooleanField()),
-            "ev_extra": Value(None, output_field=CharField()),
+            "ev_title": Cast(None, CharField()),
+            "ev_slug": Cast(None, CharField()),
+            "ev_number": Cast(None, IntegerField()),
+            "ev_score": Cast(None, FloatField()),
+            "ev_flag": Cast(None, BooleanField()),
+            "ev_extra": Cast(None, CharField()),
         }
         none.update({f"ev_{name}": F(path) for name, path in columns.items()})
         return (
             queryset.filter(**{f"{when}__isnull": False})
-            .annotate(ev_at=F(when), ev_kind=Value(kind, output_field=IntegerField()), ev_row=F(pk), **none)
+            .annotate(ev_at=F(when), ev_kind=Cast(Value(kind), IntegerField()), ev_row=F(pk), **none)
             .values_list(
                 "ev_at",
                 "ev_kind",
