@@ -114,6 +114,9 @@ def test_question_page_and_fragment_queries_do_not_grow(client, setups):
         summary = measure(client, reverse("quiz_attempt", args=[quiz.slug, attempt.pk]))
         counts.append((page, fragment, len(post.captured_queries), answered, summary))
     assert counts[0] == counts[1]
+    # Once the question is cached (per content version), a question page reads no content tables: session,
+    # user, attempt, content version, the attempt's answers (and the answer shown), and the navigation.
+    assert counts[1][1] <= 8 and counts[1][3] <= 9
     assert max(counts[1]) <= BOUND + 10  # the POST also writes the response, the review card and its log
 
 
