@@ -93,8 +93,13 @@ def main(argv: list[str] | None = None) -> int:
         if not path:
             continue
         client.get(path)  # warm: first-visit writes and the content cache are not what is measured
-        queries = []
-        with connection.execute_wrapper(lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)):
+        queries: list[str] = []
+
+        def count(execute, sql, *args, queries=queries):
+            queries.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(count):
             response = client.get(path)
         assert response.status_code == 200, (name, path, response.status_code)
         times = []
