@@ -228,7 +228,7 @@ def render_markdown(
         )
 
     key = make_key("markdown", text_hash, glossary_url, prefix, used)
-    return mark_safe(cached(key, build))  # noqa: S308 - sanitised by nh3; glossary HTML is escaped  # nosec B308
+    return mark_safe(cached(key, build))  # noqa: S308 - sanitised by nh3; glossary HTML is escaped  # nosec B308, B703
 
 
 def citation_label(citation) -> dict[str, str]:
