@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
 from tests.admin_forms import change_form_data, inline_index, inline_prefix
 from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
-from tests.learner_data import PASSWORD, make_user
+from tests.learner_data import make_user
 from training import models as m
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def instructor(client):
     user = make_user("tess", instructor=True)
-    client.login(username="tess", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="tess"))
     return user
 
 

@@ -4,11 +4,12 @@ users and groups stay with superusers."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from tests.factories import make_course, make_module, make_question, make_quiz
-from tests.learner_data import PASSWORD, make_attempt, make_cohort, make_user
+from tests.learner_data import make_attempt, make_cohort, make_user
 from training.models import QuizAttempt, Response
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def attempt():
 
 def login(client, username: str, **kwargs):
     make_user(username, **kwargs)
-    client.login(username=username, password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username=username))
 
 
 def test_instructors_group_has_view_only_on_learner_data():

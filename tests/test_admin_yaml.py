@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.learner_data import PASSWORD, make_user
+from tests.learner_data import make_user
 from training.admin import IMPORT_SESSION_KEY
 from training.curriculum.exporter import export_course
 from training.models import Course, Question
@@ -23,7 +24,7 @@ IMPORT = reverse("admin:training_course_import")
 @pytest.fixture
 def instructor(client):
     make_user("tess", instructor=True)
-    client.login(username="tess", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="tess"))
 
 
 def upload(client, name: str, text: str):
@@ -42,11 +43,11 @@ def broken_example() -> str:
 
 def test_import_page_needs_an_instructor(client):
     make_user("lea")
-    client.login(username="lea", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="lea"))
     assert client.get(IMPORT).status_code == 302  # to the admin login
     client.logout()
     make_user("tess", instructor=True)
-    client.login(username="tess", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="tess"))
     page = client.get(IMPORT)
     assert page.status_code == 200
     assert b"Curriculum file(s)" in page.content

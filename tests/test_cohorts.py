@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from tests.factories import make_course
-from tests.learner_data import PASSWORD, make_cohort, make_user
+from tests.learner_data import make_cohort, make_user
 from training.cohorts import CODE_ALPHABET, CODE_LENGTH, create_cohort, join_cohort, normalize_code
 from training.models import Cohort, CohortMembership
 
@@ -21,13 +22,13 @@ def course():
 @pytest.fixture
 def learner(client):
     user = make_user("lea")
-    client.login(username="lea", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="lea"))
     return user
 
 
 def test_instructor_creates_a_cohort_with_a_generated_code(client, course):
     teacher = make_user("tess", instructor=True)
-    client.login(username="tess", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="tess"))
     response = client.post(reverse("instructor_cohort_create"), {"name": "Spring group", "course": course.pk})
     cohort = Cohort.objects.get()
     assert response.status_code == 302
@@ -45,7 +46,7 @@ def test_cohort_codes_are_unique_and_random(course):
 
 def test_cohort_form_errors_are_a_400_with_the_form(client, course):
     make_user("tess", instructor=True)
-    client.login(username="tess", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="tess"))
     response = client.post(reverse("instructor_cohort_create"), {"name": "", "course": course.pk})
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
@@ -126,7 +127,7 @@ def test_join_needs_csrf(learner):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    strict.login(username="lea", password=PASSWORD)
+    strict.force_login(get_user_model().objects.get(username="lea"))
     assert strict.post(reverse("cohort_join"), {"code": "ABCD2345"}).status_code == 403
 
 

@@ -7,12 +7,13 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
-from tests.learner_data import PASSWORD, make_attempt, make_cohort, make_run, make_user
+from tests.learner_data import make_attempt, make_cohort, make_run, make_user
 from training.models import CohortMembership, LessonProgress
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def world():
 
 
 def login(client, username):
-    client.login(username=username, password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username=username))
 
 
 def pages(world) -> list[str]:
