@@ -124,6 +124,23 @@ def test_continue_resumes_an_open_quiz_attempt(client, course, learner):
     assert "Attempt in progress" in html
 
 
+def test_continue_prefers_an_open_attempt_later_in_the_path(client, course, learner):
+    # Nothing of the first module is done, but the learner stopped in the middle of its quiz.
+    quiz = course.modules.get(slug="first-module").quizzes.get()
+    QuizAttempt.objects.create(
+        user=learner, quiz=quiz, number=1, started_at="2025-01-01T00:00Z", question_ids=[]
+    )
+    client.force_login(learner)
+    html = client.get("/").content.decode()
+    assert 'class="button continue" href="/quizzes/quiz-a/"' in html
+    assert "Resume “Quiz A”" in html
+    QuizAttempt.objects.filter(user=learner).update(
+        submitted_at="2025-01-01T00:05Z", percent=10, passed=False
+    )
+    html = client.get("/").content.decode()
+    assert "Resume “Quiz A”" not in html  # submitted: Continue goes back to the first unfinished item
+
+
 def test_path_of_a_finished_course_says_so(client, course, learner):
     from training.models import Lesson, Quiz
 

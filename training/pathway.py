@@ -111,12 +111,11 @@ class CoursePath:
 
     @property
     def next_item(self) -> PathItem | None:
-        """Continue: the first unfinished item in path order (an item in progress comes first only by
-        its place in the path, so the learner moves through the course in order)."""
-        for item in self.items:
-            if not item.is_done:
-                return item
-        return None
+        """Continue: an open quiz attempt or simulation run that is not done yet (the learner stopped in
+        the middle of it, so it resumes where it stopped), otherwise the first unfinished item in path
+        order."""
+        unfinished = [item for item in self.items if not item.is_done]
+        return next((item for item in unfinished if item.resume), unfinished[0] if unfinished else None)
 
     def module_path(self, module_id: int) -> ModulePath | None:
         for module in self.modules:
