@@ -302,11 +302,80 @@ def test_dashboard_runs_the_same_number_of_queries_with_0_and_2000_responses(cli
     assert Response.objects.filter(attempt__user=learner).count() == 2000
     full = dashboard_queries(client)
     assert full == empty
-    assert full <= 17
-    # Cold (the content changed since the last request): the curriculum is read again, ten more queries
-    # (the published courses, the path's four, mastery's four, the tracks' lessons).
+    # Warm: the session and user, the content version, the learner's state (one query), the review queue's
+    # two; the learner's part of the page comes from the cache.
+    assert full <= 7
+    # Cold (the content changed since the last request): the curriculum is read again (the published
+    # courses, the path's four, mastery's four, the tracks' lessons) and the learner's rows (eleven more).
     make_lesson(course.modules.first(), title="One more lesson")
-    assert dashboard_queries(client, warm=False) == full + 10
+    assert dashboard_queries(client, warm=False) <= full + 21
+
+
+def main(html: str) -> str:
+    return html[html.index('<main id="main"') : html.index("</main>")]
+
+
+def test_the_cached_dashboard_changes_at_once_after_a_lesson_completion_an_answer_and_a_review(
+    client, learner, course
+):
+    foundations = course.modules.get(title="Foundations")
+    client.force_login(learner)
+    html = client.get("/progress/").content.decode()
+    assert "Nothing yet." in html
+    assert main(client.get("/progress/").content.decode()) == main(html)  # from the cache, the same page
+
+    lesson = foundations.lessons.get(title="What Track I is")
+    assert client.post(f"/lessons/{lesson.slug}/complete/").status_code in (200, 302)
+    html = client.get("/progress/").content.decode()
+    assert "Completed the lesson “What Track I is”" in html
+    assert "Read: What Track II is" in html
+
+    submit(learner, foundations.quizzes.get(), [True, True, False], when=timezone.now(), number=1)
+    html = client.get("/progress/").content.decode()
+    assert "Submitted “Foundations quiz” (attempt 1): 67%, passed" in html
+    assert "2 of 3 right · 3 questions" in html
+
+    question = course.modules.get(title="Bridging").quizzes.get().questions.first()
+    review.record_answer(user=learner, question=question, correct=True, source="review")
+    html = client.get("/progress/").content.decode()
+    assert f"Reviewed “{question.prompt}”: right" in html
+
+
+def test_the_cached_dashboard_counts_reviews_falling_due_without_any_new_row(client, learner, course):
+    question = course.modules.get(title="Foundations").quizzes.get().questions.first()
+    review.record_answer(user=learner, question=question, correct=False, source="quiz")
+    ReviewCard.objects.filter(user=learner).update(due=timezone.now() + timedelta(hours=1))
+    client.force_login(learner)
+    html = client.get("/progress/").content.decode()
+    assert "Review (none due)" in html
+    assert "next on" in html
+    # Time passes (the card's due date is now behind us): the count is right although the learner did nothing.
+    ReviewCard.objects.filter(user=learner).update(due=timezone.now() - timedelta(minutes=1))
+    html = client.get("/progress/").content.decode()
+    assert "Review (1 due)" in html
+    assert re.search(r"Reviews due</dt>\s*<dd><span class=\"stat-value\">1</span></dd>", html)
+    assert '<span class="badge" id="review-due-badge">1<' in html
+
+
+def test_learner_state_changes_with_each_kind_of_row_and_only_for_its_learner(learner, other, course):
+    quiz = course.modules.get(title="Foundations").quizzes.get()
+    states = [progress.learner_state(learner)]
+    submit(other, quiz, [True, True, True], when=T0, number=1)
+    assert progress.learner_state(learner) == states[0]  # another learner's rows change nothing
+    submit(learner, quiz, [True, False, False], when=T0, number=1)
+    states.append(progress.learner_state(learner))
+    lesson = course.modules.first().lessons.first()
+    LessonProgress.objects.create(user=learner, lesson=lesson, viewed_at=T0)
+    states.append(progress.learner_state(learner))
+    LessonProgress.objects.filter(user=learner).update(completed_at=T0)  # completed in place
+    states.append(progress.learner_state(learner))
+    Response.objects.filter(attempt__user=learner).update(correct=True, score=1.0)  # edited in place
+    states.append(progress.learner_state(learner))
+    from training.models import ReviewLog
+
+    ReviewLog.objects.filter(card__user=learner).update(rating=4)  # re-rated in place
+    states.append(progress.learner_state(learner))
+    assert len(set(states)) == len(states)
 
 
 def test_summary_queries_are_bounded(client, learner, course):

@@ -13,6 +13,8 @@ Rules and thresholds are documented in docs/progress.md. Pieces:
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -729,9 +731,16 @@ def eligibility_from(
 
 
 def dashboard(
-    user, course: Course | None, *, now: datetime | None = None, content: CourseContent | None = None
+    user,
+    course: Course | None,
+    *,
+    now: datetime | None = None,
+    content: CourseContent | None = None,
+    with_queue: bool = True,
 ) -> Dashboard:
-    """Everything the progress page shows: a fixed number of queries, whatever the learner's history."""
+    """Everything the progress page shows: a fixed number of queries, whatever the learner's history.
+    `with_queue=False` leaves out the review queue (due now, next due), the only part that depends on the
+    time: the rest depends on the learner's rows alone (see learner_state)."""
     result = Dashboard(course=course)
     if course is not None:
         # The curriculum side (the same for every learner) comes from the content cache; each learner-state
@@ -754,10 +763,77 @@ def dashboard(
     result.activity = recent_activity(user)
     result.days_active, result.first_active = days_active(user)
     result.simulations = simulation_outcomes(user)
-    queue = review.queue_state(user, now=now)
-    result.review_due = queue.due
-    result.next_review = queue.next_due
+    if with_queue:
+        queue = review.queue_state(user, now=now)
+        result.review_due = queue.due
+        result.next_review = queue.next_due
     return result
+
+
+# --- The learner's state in one query (for caching the dashboard) ---------------------------------------
+
+# Per learner table: (model, the path from the row to its user, aggregates). Aggregates are (function, column)
+# pairs: a new row raises COUNT(*) and MAX(id); a deleted one lowers COUNT(*); the rows edited in place (a
+# lesson viewed again or completed, a check answered again, a quiz submitted, a run finished, a review
+# re-rated, which rewrites its rating) change a COUNT or MAX of a timestamp, or a SUM of a score or rating.
+_STATE_TABLES = (
+    ("LessonProgress", "user_id", ("MAX viewed_at", "COUNT completed_at", "MAX completed_at")),
+    ("CheckAnswer", "user_id", ("MAX answered_at", "SUM score", "SUMBOOL correct")),
+    ("QuizAttempt", "user_id", ("COUNT submitted_at", "MAX submitted_at", "SUM percent", "SUMBOOL passed")),
+    ("Response", "attempt.user_id", ("MAX answered_at", "SUM score", "SUMBOOL correct")),
+    ("SimulationRun", "user_id", ("COUNT finished_at", "MAX finished_at", "COUNT ending_id")),
+    ("SimulationStep", "run.user_id", ()),
+    ("ReviewCard", "user_id", ()),
+    ("ReviewLog", "card.user_id", ("MAX reviewed_at", "SUM rating", "SUMBOOL correct")),
+    ("Certificate", "user_id", ("MAX issued_at",)),
+    ("CohortMembership", "user_id", ("MAX joined_at",)),
+)
+
+
+@functools.cache
+def _state_sql() -> tuple[str, int]:
+    """One SELECT of one aggregate row per learner table, cross-joined, and how many user-id parameters it takes."""
+    from django.apps import apps
+
+    quote = connection.ops.quote_name
+    parts: list[str] = []
+    for model_name, owner, aggregates in _STATE_TABLES:
+        model = apps.get_model("training", model_name)
+        table = quote(model._meta.db_table)
+        pk = quote(model._meta.pk.column)
+        if "." in owner:  # through a parent row: e.g. Response → its attempt's user
+            fk_name, user_column = owner.split(".")
+            fk = model._meta.get_field(fk_name)
+            parent = quote(fk.related_model._meta.db_table)
+            source = (
+                f"{table} INNER JOIN {parent} ON {table}.{quote(fk.column)} = "
+                f"{parent}.{quote(fk.related_model._meta.pk.column)}"
+            )
+            where = f"{parent}.{quote(user_column)} = %s"
+        else:
+            source, where = table, f"{table}.{quote(owner)} = %s"
+        selects = ["COUNT(*)", f"MAX({table}.{pk})"]
+        for aggregate in aggregates:
+            function, name = aggregate.split()
+            column = f"{table}.{quote(model._meta.get_field(name).column)}"
+            if function == "SUMBOOL":
+                selects.append(f"SUM(CASE WHEN {column} THEN 1 ELSE 0 END)")
+            else:
+                selects.append(f"{function}({column})")
+        named = ", ".join(f"{select} AS c{n}" for n, select in enumerate(selects))
+        # Table and column names come from the models' metadata, quoted; the only parameter is the user id.
+        parts.append(f"(SELECT {named} FROM {source} WHERE {where}) t{len(parts)}")  # noqa: S608  # nosec B608
+    return "SELECT * FROM " + ", ".join(parts), len(parts)  # noqa: S608  # nosec B608
+
+
+def learner_state(user) -> str:
+    """A fingerprint of everything the learner has done (one query): it changes with any new, deleted or
+    edited learner row the dashboard reads, so a cache keyed by it never has to be invalidated."""
+    sql, n_params = _state_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk] * n_params)
+        row = cursor.fetchone()
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:24]
 
 
 @dataclass

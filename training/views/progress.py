@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -19,8 +23,7 @@ from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from training import certificates, mydata, progress, review, scoring
-from training.content_cache import content_version
-from training.mastery import LEVEL_ORDER, Level
+from training.content_cache import content_version, make_key
 from training.models import Course, ReviewCard, ReviewLog
 
 
@@ -29,9 +32,55 @@ class HtmxHttpRequest(HttpRequest):
 
 
 PROGRESS_CHANGED = "progress-changed"
+logger = logging.getLogger(__name__)
 
 
 # --- Dashboard -----------------------------------------------------------------------------------------
+
+
+_DASH_PARTS = ("intro", "continue", "stats", "body")
+_DASH_TIMEOUT = 60 * 60  # a learner's entries of earlier states simply age out
+
+
+def _dashboard_parts(request: HttpRequest, course: Course | None, version: str) -> dict[str, str]:
+    """The learner's part of the page as HTML, from the cache when nothing they did has changed since.
+
+    Keyed by the learner, the content version and learner_state() (one query: any new, deleted or edited row
+    of theirs gives a new key, so nothing is ever invalidated); the date too, so nothing shown can go stale
+    overnight. The review queue (due now, next due) depends on the time and is not part of it."""
+    user = request.user
+    key = make_key(
+        "dashboard-html",
+        user.pk,
+        user.date_joined,  # an id reused after an account is deleted is another learner
+        version,
+        course.pk if course is not None else None,
+        progress.learner_state(user),
+        timezone.now().date(),
+    )
+    try:
+        parts = cache.get(key)
+    except Exception:
+        logger.warning("dashboard cache unavailable", exc_info=True)
+        parts = None
+    if parts is not None:
+        return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308  # nosec B308 B703
+    content = progress.cached_course_content(course, version) if course is not None else None
+    data = progress.dashboard(user, course, content=content, with_queue=False)
+    context = {
+        "dash": data,
+        "courses": [{"slug": c.slug, "title": c.title} for c in progress.published_courses(version)],
+    }
+    # No request: these parts use no context processor, so what is cached is the same for every request.
+    parts = {
+        name: render_to_string(f"training/progress_dashboard.html#dash-{name}", context)
+        for name in _DASH_PARTS
+    }
+    try:
+        cache.set(key, parts, _DASH_TIMEOUT)
+    except Exception:
+        logger.warning("dashboard cache unavailable", exc_info=True)
+    return parts
 
 
 @require_GET
@@ -41,18 +90,18 @@ def progress_dashboard(request: HtmxHttpRequest) -> HttpResponse:
     course = progress.current_course(request.GET.get("course") or None, version=version)
     if course is None and request.GET.get("course"):
         raise Http404("No such course.")
-    content = progress.cached_course_content(course, version) if course is not None else None
-    data = progress.dashboard(request.user, course, content=content)
-    courses = [{"slug": c.slug, "title": c.title} for c in progress.published_courses(version)]
+    parts = _dashboard_parts(request, course, version) if course is not None else {}
+    queue = review.queue_state(request.user) if course is not None else None
     return render(
         request,
         "training/progress_dashboard.html",
         {
-            "dash": data,
-            "courses": courses,
-            "levels": [lvl for lvl in LEVEL_ORDER if lvl is not Level.NOT_ASSESSED],
+            "course": course,
+            "parts": parts,
+            "review_due": queue.due if queue else 0,
+            "next_review": queue.next_due if queue else None,
             # The navigation's review badge (training.context_processors) shows the same count: reuse it.
-            "review_due_count": data.review_due,
+            "review_due_count": queue.due if queue else 0,
         },
     )
 
