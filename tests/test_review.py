@@ -352,6 +352,9 @@ def test_other_learners_cards_and_logs_are_404(client, learner, other, question)
         client.post(f"/review/{card.pk}/answer/", {"choice": choice_token(card, "Wait")}).status_code == 404
     )
     assert client.post(f"/review/rate/{log.pk}/", {"rating": "easy"}).status_code == 404
+    # Ownership is checked before the posted rating: a bad rating on someone else's review is still a 404.
+    assert client.post(f"/review/rate/{log.pk}/", {"rating": ""}).status_code == 404
+    assert client.post(f"/review/rate/{log.pk}/", {"rating": "splendid"}).status_code == 404
     assert client.get(f"/review/?reviewed={log.pk}").status_code == 404
     assert not ReviewLog.objects.filter(card=card, source="review").exists()
 

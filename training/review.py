@@ -275,9 +275,9 @@ def rerate(*, user, log_id: int, rating: str) -> ReviewLog:
 
     Only the learner's own, latest, right review-page answer can be re-rated (ReviewError otherwise).
     """
+    log_row = get_review_log(user, log_id)  # someone else's review is a 404 whatever was posted
     if rating not in RERATINGS:
         raise ReviewError("Choose hard, good or easy.")
-    log_row = get_review_log(user, log_id)
     card_row = ReviewCard.objects.select_for_update().get(pk=log_row.card_id)
     log_row = ReviewLog.objects.get(pk=log_row.pk)  # read again under the card's lock
     if not log_row.correct:
