@@ -232,10 +232,16 @@ def drive_learner(index: int, a: Server, b: Server, slugs: dict, timeout: float)
 
     status, _, _ = browser.get(b, "/progress/")
     expect(status == 200, f"progress on B → {status}")
-    status, _, body = browser.get(b, "/account/data/export/")
+    status, url, body = browser.get(b, "/account/data/export/")
     expect(status == 200, f"export on B → {status}")
+    data = None
     if status == 200:
-        data = json.loads(body)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            problems_here = f"export on B at {url!r} was not JSON: {body[:300]!r}"
+            expect(False, problems_here)
+    if data is not None:
         done = [
             row for row in data["lesson_progress"] if row["lesson"] == slugs["lesson"] and row["completed_at"]
         ]
