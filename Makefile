@@ -8,7 +8,7 @@ PORT ?= 8000
 CURRICULUM ?= fixtures/diplomacy-tracks
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/diplomacy
 
-.PHONY: install serve test test-postgres lint format check-deploy production clean
+.PHONY: install serve test test-postgres lint format typecheck check-deploy production clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# mypy with django-stubs (not part of `make test` yet). The plugin imports the settings, which refuse to
+# load without DJANGO_DEBUG or DJANGO_SECRET_KEY.
+typecheck: $(STAMP)
+	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy
 
 # Production: collect static files, then gunicorn. Needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL.
 production: $(STAMP)
