@@ -10,6 +10,48 @@ from pathlib import Path
 
 import pytest
 
+# The personas, defined once. Each is a saved user whose password is `tests.learner_data.PASSWORD`; log one in
+# with `client.force_login(learner)` (django-axes refuses `client.login()`, which gives it no request).
+# Names are distinct words so that a test can assert a page leaks no username, email or name. Imported inside
+# the fixtures: the models cannot be imported before pytest-django has set Django up.
+
+
+@pytest.fixture
+def learner(db):
+    from tests.learner_data import make_user
+
+    return make_user("lena", first_name="Lena", last_name="Haddad")
+
+
+@pytest.fixture
+def other_learner(db):
+    from tests.learner_data import make_user
+
+    return make_user("omar", first_name="Omar", last_name="Sayed")
+
+
+@pytest.fixture
+def instructor(db):
+    """Staff, in the Instructors group (created by a data migration; rebuilt after a transactional flush)."""
+    from tests.learner_data import make_user
+
+    return make_user("tess", instructor=True, first_name="Tess", last_name="Ward")
+
+
+@pytest.fixture
+def other_instructor(db):
+    from tests.learner_data import make_user
+
+    return make_user("otto", instructor=True, first_name="Otto", last_name="Brandt")
+
+
+@pytest.fixture
+def superuser(db):
+    from tests.learner_data import make_user
+
+    return make_user("root", is_staff=True, is_superuser=True)
+
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

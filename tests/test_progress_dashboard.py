@@ -30,16 +30,6 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def learner():
-    return User.objects.create_user("dana", "dana@example.org", "pw-for-dana-1234")
-
-
-@pytest.fixture
-def other():
-    return User.objects.create_user("eli", "eli@example.org", "pw-for-eli-12345")
-
-
-@pytest.fixture
 def course():
     """Two modules; module 1 has two lessons (one about Track I), a practice quiz of three questions tagged with
     objective A, and a simulation; module 2 has one lesson and a quiz of two questions tagged with objective B."""
@@ -112,7 +102,7 @@ def test_empty_dashboard_for_a_new_learner(client, learner, course):
     assert 'href="/review/"' in html
 
 
-def test_dashboard_shows_percentages_levels_scores_and_activity(client, learner, other, course):
+def test_dashboard_shows_percentages_levels_scores_and_activity(client, learner, other_learner, course):
     quiz = course.modules.get(title="Foundations").quizzes.get()
     lesson = course.modules.get(title="Foundations").lessons.get(title="What Track I is")
     LessonProgress.objects.create(
@@ -120,7 +110,7 @@ def test_dashboard_shows_percentages_levels_scores_and_activity(client, learner,
     )
     submit(learner, quiz, [True, False, False], when=T0 + timedelta(days=1), number=1)
     submit(learner, quiz, [True, True, False], when=T0 + timedelta(days=3), number=2)
-    submit(other, quiz, [True, True, True], when=T0, number=1)  # never shown to the learner
+    submit(other_learner, quiz, [True, True, True], when=T0, number=1)  # never shown to the learner
 
     client.force_login(learner)
     html = client.get("/progress/").content.decode()
@@ -357,10 +347,10 @@ def test_the_cached_dashboard_counts_reviews_falling_due_without_any_new_row(cli
     assert '<span class="badge" id="review-due-badge">1<' in html
 
 
-def test_learner_state_changes_with_each_kind_of_row_and_only_for_its_learner(learner, other, course):
+def test_learner_state_changes_with_each_kind_of_row_and_only_for_its_learner(learner, other_learner, course):
     quiz = course.modules.get(title="Foundations").quizzes.get()
     states = [progress.learner_state(learner)]
-    submit(other, quiz, [True, True, True], when=T0, number=1)
+    submit(other_learner, quiz, [True, True, True], when=T0, number=1)
     assert progress.learner_state(learner) == states[0]  # another learner's rows change nothing
     submit(learner, quiz, [True, False, False], when=T0, number=1)
     states.append(progress.learner_state(learner))

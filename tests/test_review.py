@@ -22,16 +22,6 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def learner():
-    return User.objects.create_user("lena", "lena@example.org", "pw-for-lena-1234")
-
-
-@pytest.fixture
-def other():
-    return User.objects.create_user("omar", "omar@example.org", "pw-for-omar-1234")
-
-
-@pytest.fixture
 def quiz():
     return make_quiz(make_module(make_course()))
 
@@ -67,9 +57,9 @@ def test_a_local_time_is_stored_as_utc(learner, question):
     assert ReviewLog.objects.get(card=card).log["review_datetime"] == "2025-03-01T12:00:00+00:00"
 
 
-def test_a_wrong_answer_brings_the_card_back_sooner_than_a_right_one(learner, other, question):
+def test_a_wrong_answer_brings_the_card_back_sooner_than_a_right_one(learner, other_learner, question):
     wrong = review.record_answer(user=learner, question=question, correct=False, source="quiz", when=T0)
-    right = review.record_answer(user=other, question=question, correct=True, source="quiz", when=T0)
+    right = review.record_answer(user=other_learner, question=question, correct=True, source="quiz", when=T0)
     assert T0 < wrong.due < right.due
     assert ReviewLog.objects.get(card=wrong).rating == int(Rating.Again)
 
@@ -138,20 +128,20 @@ def test_rerating_replaces_the_same_log_and_recomputes_the_card_from_before(lear
     assert ReviewCard.objects.get(pk=log.card_id).due == good_due  # back to exactly the Good schedule
 
 
-def test_only_a_right_latest_own_review_can_be_rerated(learner, other, question):
+def test_only_a_right_latest_own_review_can_be_rerated(learner, other_learner, question):
     wrong = review_log(learner, question, correct=False)
     with pytest.raises(review.ReviewError):
         review.rerate(user=learner, log_id=wrong.pk, rating="easy")
     with pytest.raises(ReviewLog.DoesNotExist):
-        review.rerate(user=other, log_id=wrong.pk, rating="easy")
+        review.rerate(user=other_learner, log_id=wrong.pk, rating="easy")
     with pytest.raises(review.ReviewError):
         review.rerate(user=learner, log_id=wrong.pk, rating="nonsense")
-    right = review_log(other, question, correct=True)
+    right = review_log(other_learner, question, correct=True)
     review.record_answer(
-        user=other, question=question, correct=True, source="quiz", when=T0 + timedelta(days=1)
+        user=other_learner, question=question, correct=True, source="quiz", when=T0 + timedelta(days=1)
     )
     with pytest.raises(review.ReviewError):
-        review.rerate(user=other, log_id=right.pk, rating="easy")
+        review.rerate(user=other_learner, log_id=right.pk, rating="easy")
 
 
 # --- The queue -------------------------------------------------------------------------------------------
@@ -165,12 +155,12 @@ def make_due(user, question, *, hours_ago: int = 1, correct: bool = False) -> Re
     return card
 
 
-def test_queue_is_the_users_due_cards_oldest_first(learner, other, quiz):
+def test_queue_is_the_users_due_cards_oldest_first(learner, other_learner, quiz):
     q1, q2, q3 = (make_question(quiz) for _ in range(3))
     make_due(learner, q1, hours_ago=1)
     make_due(learner, q2, hours_ago=5)
     review.record_answer(user=learner, question=q3, correct=True, source="quiz")  # not due yet
-    make_due(other, q3, hours_ago=9)
+    make_due(other_learner, q3, hours_ago=9)
     assert [c.question_id for c in review.due_cards(learner)] == [q2.pk, q1.pk]
     assert review.due_count(learner) == 2
     assert review.next_due_at(learner) is not None
@@ -344,9 +334,9 @@ def test_bad_input_gets_a_message_and_400_and_writes_nothing(client, learner, qu
     assert client.get("/review/?reviewed=abc").status_code == 404
 
 
-def test_other_learners_cards_and_logs_are_404(client, learner, other, question):
-    card = make_due(other, question)
-    log = review_log(other, make_question(question.quiz))
+def test_other_learners_cards_and_logs_are_404(client, learner, other_learner, question):
+    card = make_due(other_learner, question)
+    log = review_log(other_learner, make_question(question.quiz))
     client.force_login(learner)
     assert (
         client.post(f"/review/{card.pk}/answer/", {"choice": choice_token(card, "Wait")}).status_code == 404

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -17,16 +16,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def module():
     return make_module(make_course())
-
-
-@pytest.fixture
-def learner():
-    return get_user_model().objects.create_user("learner", password="x")
-
-
-@pytest.fixture
-def other():
-    return get_user_model().objects.create_user("other", password="x")
 
 
 def _meters(**ranges):
@@ -245,11 +234,11 @@ def test_a_finished_run_accepts_no_more_choices(module, learner):
         sim.choose(user=learner, run_id=run.pk, node_id=run.current_node_id, option_key="a")
 
 
-def test_another_learners_run_cannot_be_played(module, learner, other):
+def test_another_learners_run_cannot_be_played(module, learner, other_learner):
     simulation = make_simulation(module)
     run = sim.start_run(user=learner, simulation=simulation)
     with pytest.raises(SimulationRun.DoesNotExist):
-        sim.choose(user=other, run_id=run.pk, node_id=simulation.start_node_id, option_key="a")
+        sim.choose(user=other_learner, run_id=run.pk, node_id=simulation.start_node_id, option_key="a")
     assert run.steps.count() == 0
 
 
@@ -302,14 +291,14 @@ def test_recommended_path_follows_recommended_options_from_the_start(module):
     ]
 
 
-def test_outcomes_for_lists_finished_runs_with_their_endings_in_one_query(module, learner, other):
+def test_outcomes_for_lists_finished_runs_with_their_endings_in_one_query(module, learner, other_learner):
     simulation = make_simulation(module, title="Harbour")
     for _ in range(3):
         run = sim.start_run(user=learner, simulation=simulation)
         sim.choose(user=learner, run_id=run.pk, node_id=simulation.start_node_id, option_key="a")
     sim.start_run(user=learner, simulation=simulation)  # in progress: not an outcome
-    other_run = sim.start_run(user=other, simulation=simulation)
-    sim.choose(user=other, run_id=other_run.pk, node_id=simulation.start_node_id, option_key="a")
+    other_run = sim.start_run(user=other_learner, simulation=simulation)
+    sim.choose(user=other_learner, run_id=other_run.pk, node_id=simulation.start_node_id, option_key="a")
     with CaptureQueriesContext(connection) as queries:
         outcomes = sim.outcomes_for(learner)
     assert len(queries) == 1
