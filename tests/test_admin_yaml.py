@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tests.learner_data import make_user
-from training.admin import IMPORT_SESSION_KEY
+from training.admin.yaml_io import IMPORT_SESSION_KEY
 from training.curriculum.exporter import export_course
 from training.models import Course, Question
 

@@ -8,7 +8,7 @@ deleted: learner history points at it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from training import models as m
 from training.curriculum import schema as s
 from training.curriculum.problems import CurriculumError, Problem
 from training.curriculum.validate import CourseDocument, assemble, validate_courses
-from training.curriculum.yamlio import display_name, read_yaml
+from training.curriculum.yamlio import display_name, parse_yaml
 
 
 class UsageError(Exception):
@@ -42,12 +42,29 @@ def course_files(path: Path) -> list[Path]:
     raise UsageError(f"{path}: no such file or folder")
 
 
-def read_course(path: Path) -> tuple[CourseDocument | None, list[Problem]]:
-    """Parse and structurally validate one course (a file or a folder); no semantic checks yet."""
+def course_texts(path: Path) -> tuple[dict[str, str], list[Problem]]:
+    """The files of one course as named texts (the name shown in messages → the file's text)."""
+    texts: dict[str, str] = {}
+    problems: list[Problem] = []
+    for file in course_files(path):
+        name = display_name(file)
+        try:
+            texts[name] = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(name, 1, "(document)", f"the file is not UTF-8 text: {exc.reason}"))
+    return texts, problems
+
+
+def read_course_texts(
+    texts: Mapping[str, str], name: str | None = None
+) -> tuple[CourseDocument | None, list[Problem]]:
+    """Parse and structurally validate one course given as named texts (file name → YAML), read in name
+    order like a folder's files; no semantic checks yet. `name` names the course in messages (default: its
+    only file)."""
     problems: list[Problem] = []
     documents: list[s.Document] = []
-    for file in course_files(path):
-        parsed, found = read_yaml(file)
+    for file_name in sorted(texts):
+        parsed, found = parse_yaml(texts[file_name], file_name)
         problems += found
         if parsed is None:
             continue
@@ -55,9 +72,18 @@ def read_course(path: Path) -> tuple[CourseDocument | None, list[Problem]]:
         problems += found
         if document is not None:
             documents.append(document)
+    if not texts:
+        return None, [Problem(name or "(upload)", 1, "(document)", "no curriculum files were given")]
     if problems:
         return None, problems
-    return assemble(display_name(path), documents)
+    return assemble(name or ", ".join(sorted(texts)), documents)
+
+
+def read_course(path: Path) -> tuple[CourseDocument | None, list[Problem]]:
+    """Parse and structurally validate one course (a file or a folder); no semantic checks yet."""
+    texts, problems = course_texts(path)
+    course, found = read_course_texts(texts, display_name(path))
+    return course, problems + found
 
 
 def read_courses(paths: Iterable[Path | str]) -> tuple[list[CourseDocument], list[Problem]]:
@@ -69,6 +95,16 @@ def read_courses(paths: Iterable[Path | str]) -> tuple[list[CourseDocument], lis
         problems += found
         if course is not None:
             courses.append(course)
+    problems += validate_courses(courses)
+    return courses, problems
+
+
+def read_texts(
+    texts: Mapping[str, str], name: str | None = None
+) -> tuple[list[CourseDocument], list[Problem]]:
+    """`read_courses` for one course given as named texts (file name → YAML) instead of paths."""
+    course, problems = read_course_texts(texts, name)
+    courses = [course] if course is not None else []
     problems += validate_courses(courses)
     return courses, problems
 
@@ -693,6 +729,17 @@ def load_curriculum(paths: Iterable[Path | str], *, dry_run: bool = False) -> li
     Raises CurriculumError with every problem found, or UsageError for a path that does not exist.
     """
     courses, problems = read_courses(paths)
+    return _load(courses, problems, dry_run=dry_run)
+
+
+def load_texts(texts: Mapping[str, str], *, dry_run: bool = False, name: str | None = None) -> list[Report]:
+    """`load_curriculum` for one course given as named texts (file name → YAML), for example an upload;
+    problems name the given files. Raises CurriculumError with every problem found."""
+    courses, problems = read_texts(texts, name)
+    return _load(courses, problems, dry_run=dry_run)
+
+
+def _load(courses: list[CourseDocument], problems: list[Problem], *, dry_run: bool) -> list[Report]:
     if problems:
         raise CurriculumError(problems)
     with transaction.atomic():

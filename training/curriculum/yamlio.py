@@ -115,12 +115,3 @@ def parse_yaml(text: str, name: str) -> tuple[YamlFile | None, list[Problem]]:
     finally:
         loader.dispose()
     return YamlFile(name, data, lines), []
-
-
-def read_yaml(path: FsPath) -> tuple[YamlFile | None, list[Problem]]:
-    name = display_name(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(name, 1, "(document)", f"the file is not UTF-8 text: {exc.reason}")]
-    return parse_yaml(text, name)

@@ -1,0 +1,118 @@
+"""Forms of the admin: database constraints explained in the loader's words, and the YAML upload."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+# Forms: database constraints explained in the loader's words (checked before the constraint is) ------------
+
+
+class MeterForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        low, high, start = data.get("min"), data.get("max"), data.get("start")
+        if None not in (low, high, start):
+            if not low < high:
+                self.add_error("max", f"`min` ({low}) must be below `max` ({high})")
+            elif not low <= start <= high:
+                self.add_error("start", f"`start` ({start}) must be between min ({low}) and max ({high})")
+        return data
+
+
+class QuizForm(forms.ModelForm):
+    def clean_pass_mark(self):
+        value = self.cleaned_data["pass_mark"]
+        if value is not None and value > 100:
+            raise ValidationError("The pass mark is a percentage: 0 to 100.", code="pass_mark")
+        return value
+
+
+class QuestionAdminForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        if "quiz" in self.fields and bool(data.get("quiz")) == bool(data.get("lesson")):
+            raise ValidationError(
+                "Choose either a quiz, or a lesson for a knowledge check (exactly one of them).",
+                code="parent",
+            )
+        return data
+
+
+class CitationForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        by_source = data.get("section") is not None or data.get("paragraph") is not None
+        if by_source == (data.get("reference") is not None) or (
+            by_source and (data.get("section") is None or data.get("paragraph") is None)
+        ):
+            raise ValidationError(
+                "A citation points either to a source section with a paragraph number, or to a reference "
+                "(with an optional locator).",
+                code="citation_form",
+            )
+        return data
+
+
+# The YAML upload --------------------------------------------------------------------------------------------
+
+
+def safe_name(name: str) -> str:
+    """A plain file name ending in .yaml (how the loader names a course's files), kept recognisable for
+    messages."""
+    stem = _SAFE_NAME.sub("-", Path(name).name).strip(".-") or "course"
+    if stem.lower().endswith(".yml"):
+        stem = stem[:-4]
+    if not stem.lower().endswith(".yaml"):
+        stem += ".yaml"
+    return stem
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".yaml,.yml"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class ImportForm(forms.Form):
+    files = MultipleFileField(
+        label="Curriculum file(s)",
+        help_text="One course: a single .yaml file, or all the .yaml files of a course folder.",
+    )
+
+    def clean_files(self) -> dict[str, str]:
+        uploads = self.cleaned_data["files"]
+        if sum(upload.size for upload in uploads) > MAX_UPLOAD_BYTES:
+            raise ValidationError("The upload is too large (5 MB at most).", code="too_large")
+        files: dict[str, str] = {}
+        for upload in uploads:
+            name = safe_name(upload.name)
+            if not upload.name.lower().endswith((".yaml", ".yml")):
+                raise ValidationError(f"{upload.name}: choose .yaml files.", code="not_yaml")
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValidationError(
+                    f"{upload.name}: the file is not UTF-8 text.", code="not_utf8"
+                ) from None
+            if name in files:
+                raise ValidationError(f"{upload.name}: two files have the same name.", code="duplicate")
+            files[name] = text
+        return files
