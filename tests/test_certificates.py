@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
@@ -14,20 +13,7 @@ from training import certificates
 from training.models import Certificate, LessonProgress, Quiz, QuizAttempt, Status
 
 pytestmark = pytest.mark.django_db
-User = get_user_model()
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def learner():
-    return User.objects.create_user(
-        "farah", "farah@example.org", "pw-for-farah-123", first_name="Farah", last_name="Haddad"
-    )
-
-
-@pytest.fixture
-def other():
-    return User.objects.create_user("gus", "gus@example.org", "pw-for-gus-12345")
 
 
 @pytest.fixture
@@ -130,7 +116,7 @@ def test_claim_page_lists_what_is_missing(client, learner, course):
     assert "complete every lesson (0 of 2)" in html
     assert "pass the final assessment" in html
     assert "Issue my certificate" not in html
-    response = client.post(f"/progress/certificate/{course.slug}/", {"name": "Farah Haddad"})
+    response = client.post(f"/progress/certificate/{course.slug}/", {"name": "Lena Haddad"})
     assert response.status_code == 409
     assert not Certificate.objects.exists()
 
@@ -139,13 +125,13 @@ def test_claiming_issues_once_and_shows_the_printable_certificate(client, learne
     finish_course(learner, course)
     client.force_login(learner)
     page = client.get(f"/progress/certificate/{course.slug}/").content.decode()
-    assert 'value="Farah Haddad"' in page
-    first = client.post(f"/progress/certificate/{course.slug}/", {"name": "Farah  Haddad "})
+    assert 'value="Lena Haddad"' in page
+    first = client.post(f"/progress/certificate/{course.slug}/", {"name": "Lena  Haddad "})
     second = client.post(f"/progress/certificate/{course.slug}/", {"name": "Someone Else"})
     assert first.status_code == second.status_code == 302
     assert Certificate.objects.count() == 1
     certificate = Certificate.objects.get()
-    assert certificate.name == "Farah  Haddad"
+    assert certificate.name == "Lena  Haddad"
     html = client.get(f"/progress/certificate/{course.slug}/").content.decode()
     assert "Certificate of completion" in html
     assert certificate.code in html
@@ -163,10 +149,10 @@ def test_claim_needs_a_name_and_login(client, learner, course):
     assert not Certificate.objects.exists()
 
 
-def test_public_verification_shows_only_name_course_date_and_validity(learner, other, course):
+def test_public_verification_shows_only_name_course_date_and_validity(learner, other_learner, course):
     finish_course(learner, course)
-    certificate = certificates.issue_certificate(user=learner, course=course, name="Farah Haddad", when=T0)
-    for viewer in (None, other):
+    certificate = certificates.issue_certificate(user=learner, course=course, name="Lena Haddad", when=T0)
+    for viewer in (None, other_learner):
         client = Client()
         if viewer:
             client.force_login(viewer)
@@ -175,21 +161,21 @@ def test_public_verification_shows_only_name_course_date_and_validity(learner, o
         assert response.status_code == 200
         main = html[html.index("<main") : html.index("</main>")]
         assert "Valid certificate" in main
-        assert "Farah Haddad" in main
+        assert "Lena Haddad" in main
         assert "Track I and Track II Diplomacy" in main
         assert "1 March 2025" in main
         # Nothing else about the learner: no username, email, scores, progress or account links.
         for private in (
-            "farah@example.org",
-            ">farah<",
-            "farah</",
+            "lena@example.org",
+            ">lena<",
+            "lena</",
             "90%",
             "Lesson one",
             "attempt",
             "/account/data/",
         ):
             assert private not in main
-        assert "farah" not in html.replace("Farah", "")
+        assert "lena" not in html.replace("Lena", "")
 
 
 def test_verification_accepts_typed_codes_and_rejects_unknown_ones(client, learner, course):

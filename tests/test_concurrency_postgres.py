@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection
 
 from tests import factories
@@ -65,11 +64,6 @@ def race(work: Callable[[], object]) -> tuple[list[object], list[BaseException]]
 def module():
     course = factories.make_course()
     return factories.make_module(course)
-
-
-@pytest.fixture
-def learner():
-    return get_user_model().objects.create_user("racer", password="a-long-pass-phrase")
 
 
 def test_twenty_threads_answering_the_same_question_record_one_response(module, learner):

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories as f
-from tests.learn_helpers import bulk_questions, count_queries, make_user, right_answer_data, wrong_answer_data
+from tests.learn_helpers import bulk_questions, count_queries, right_answer_data, wrong_answer_data
 from training.content_cache import clear as clear_local_content_cache
 from training.models import (
     CheckAnswer,
@@ -29,16 +29,6 @@ def clear_content_cache() -> None:
 
     clear_local_content_cache()
     cache.clear()
-
-
-@pytest.fixture
-def learner(django_user_model):
-    return make_user(django_user_model, "learner")
-
-
-@pytest.fixture
-def other_learner(django_user_model):
-    return make_user(django_user_model, "other")
 
 
 @pytest.fixture

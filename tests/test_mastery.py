@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from tests.factories import (
     make_course,
@@ -141,11 +140,6 @@ def test_roll_up_to_modules_and_tracks_is_pure():
 
 
 @pytest.fixture
-def learner(db):
-    return get_user_model().objects.create_user("mia", "mia@example.org", "pw-for-mia-1234")
-
-
-@pytest.fixture
 def course_setup(db):
     course = make_course()
     module = make_module(course)
@@ -236,9 +230,9 @@ def test_archived_and_draft_questions_leave_the_pool(learner, course_setup):
     assert load_mastery(learner, s.course).for_objective(s.objective.slug).pool == 2
 
 
-def test_other_learners_answers_never_count(learner, course_setup):
+def test_other_learners_answers_never_count(learner, other_learner, course_setup):
     s = course_setup
-    other = get_user_model().objects.create_user("olu", "olu@example.org", "pw-for-olu-1234")
+    other = other_learner
     respond(other, s.practice, s.questions[0], True)
     CheckAnswer.objects.create(user=other, question=s.check, answer={}, score=1, correct=True, answered_at=T0)
     assert load_mastery(learner, s.course).for_objective(s.objective.slug).level is Level.NOT_STARTED

@@ -8,16 +8,11 @@ import pytest
 from django.urls import reverse
 
 from tests import factories as f
-from tests.learn_helpers import make_user, right_answer_data, wrong_answer_data
+from tests.learn_helpers import right_answer_data, wrong_answer_data
 from training import quizzes
 from training.models import QuizAttempt, Response, ReviewCard, ReviewLog
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def learner(django_user_model):
-    return make_user(django_user_model, "learner")
 
 
 def build_quiz(mode="practice", **fields):
