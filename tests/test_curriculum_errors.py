@@ -49,10 +49,10 @@ def assert_problem(problems, file: Path, line: int, path: str, message: str):
 CASES = {
     "yaml syntax": (
         [("    title: The basics", "    title: [The basics")],
-        "summary: What a back channel",
+        "title: [The basics",
         1,
         "(document)",
-        "YAML syntax error",
+        "YAML syntax error: the [ list that starts here is not closed",
     ),
     "duplicate yaml key": (
         [("        minutes: 5\n", "        minutes: 5\n        minutes: 6\n")],
@@ -409,6 +409,54 @@ def test_each_error_names_file_line_path_and_message(tmp_path, case):
     file, problems = problems_for(tmp_path, text)
     assert_problem(problems, file, line_of(text, needle, occurrence), path, message)
     assert not Course.objects.exists()
+
+
+UNCLOSED_QUOTE = """\
+format: 1
+course:
+  slug: quotes
+  title: Quotes
+modules:
+  - slug: one
+    title: One
+    quizzes:
+      - slug: q
+        title: Q
+        questions:
+          - slug: first
+            prompt: "Which track is this?
+            explanation: The quote above is never closed.
+          - slug: second
+            prompt: "Another question"
+            explanation: Fine.
+"""
+
+
+def test_unclosed_quote_is_reported_where_it_opens(tmp_path):
+    # The parser only fails at the second question's prompt, where the next quote closes the string.
+    file, problems = problems_for(tmp_path, UNCLOSED_QUOTE)
+    (problem,) = problems
+    assert (problem.file, problem.line, problem.path) == (str(file), 13, "(document)")
+    assert "the quoted string that starts here does not seem to be closed" in problem.message
+    assert "noticed at line 16" in problem.message
+
+
+def test_quote_unclosed_at_the_end_is_reported_where_it_opens(tmp_path):
+    text = UNCLOSED_QUOTE.replace('"Another question"', "Another question")
+    file, problems = problems_for(tmp_path, text)
+    (problem,) = problems
+    assert (problem.file, problem.line) == (str(file), 13)
+    assert "the quoted string that starts here is not closed" in problem.message
+
+
+def test_bad_indentation_is_reported_on_its_own_line_not_the_mapping_start(tmp_path):
+    text = UNCLOSED_QUOTE.replace('"Which track is this?', '"Which track is this?"').replace(
+        "            explanation: Fine.", "           explanation: Fine."
+    )
+    file, problems = problems_for(tmp_path, text)
+    (problem,) = problems
+    assert (problem.file, problem.line) == (str(file), 17)
+    assert "YAML syntax error" in problem.message
 
 
 @pytest.mark.django_db

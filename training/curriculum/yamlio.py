@@ -106,12 +106,71 @@ def parse_yaml(text: str, name: str) -> tuple[YamlFile | None, list[Problem]]:
             return None, problems
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        message = " ".join(part for part in (exc.context, exc.problem) if part)
-        return None, [Problem(name, line, "(document)", f"YAML syntax error: {message}")]
+        return None, [syntax_problem(exc, text, name)]
     except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
         return None, [Problem(name, 1, "(document)", f"YAML error: {exc}")]
     finally:
         loader.dispose()
     return YamlFile(name, data, lines), []
+
+
+# Syntax errors are reported where the broken construct starts, not where the parser gave up: an unclosed
+# quote is only noticed many lines later, inside another question, and that line is no help to the author.
+
+_CONSTRUCTS = {
+    "while scanning a quoted scalar": "the quoted string that starts here is not closed",
+    "while parsing a flow sequence": "the [ list that starts here is not closed",
+    "while parsing a flow mapping": "the { mapping that starts here is not closed",
+}
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, text: str, name: str) -> Problem:
+    """The problem for a YAML syntax error, on the line where the broken construct starts.
+
+    PyYAML gives two marks: `context_mark`, where the construct being read started, and `problem_mark`,
+    where reading it failed. For a construct of its own (a quoted string, a [ ] or { } collection, a key)
+    the context mark is that start. For a block mapping or list it is only the enclosing mapping's first
+    line, so there the problem mark is kept — unless the token just before it is a quoted string running
+    over several lines, which is what an unclosed quote looks like from the parser's side.
+    """
+    problem_line = exc.problem_mark.line + 1 if exc.problem_mark else None
+    context = exc.context or ""
+    problem = exc.problem or ""
+    noticed = f"the parser noticed at line {problem_line}: {problem}" if problem_line else problem
+    start: int | None = None
+    message = ""
+    if exc.context_mark is not None and context.startswith(("while scanning", "while parsing a flow")):
+        start = exc.context_mark.line + 1
+        what = _CONSTRUCTS.get(context) or f"{context}, which starts here, failed"
+        message = f"{what} ({noticed})"
+    elif exc.problem_mark is not None:
+        quoted = _quoted_before(text, exc.problem_mark)
+        if quoted is not None:
+            start = quoted.start_mark.line + 1
+            message = (
+                f"the quoted string that starts here does not seem to be closed: it runs on to line "
+                f"{quoted.end_mark.line + 1} ({noticed})"
+            )
+    if start is None or start == problem_line:
+        message = " ".join(part for part in (context, problem) if part)
+        start = problem_line or start or 1
+    return Problem(name, start, "(document)", f"YAML syntax error: {message}")
+
+
+def _quoted_before(text: str, mark: yaml.Mark) -> yaml.ScalarToken | None:
+    """The token just before `mark` if it is a quoted string spanning lines, else None."""
+    previous = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if (token.start_mark.line, token.start_mark.column) >= (mark.line, mark.column):
+                break
+            previous = token
+    except (yaml.YAMLError, ValueError, RecursionError):
+        pass  # the scanner stops at the error; what it read before is enough
+    if (
+        isinstance(previous, yaml.ScalarToken)
+        and previous.style in ("'", '"')
+        and previous.end_mark.line > previous.start_mark.line
+    ):
+        return previous
+    return None
