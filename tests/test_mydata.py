@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
-from training import certificates, review
+from tests.learner_data import PASSWORD
+from training import certificates, scheduling
 from training.models import (
     Certificate,
     CheckAnswer,
@@ -28,7 +29,6 @@ from training.models import (
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-PASSWORD = "pw-for-hana-12345"
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def give_history(user, world, marker: str) -> None:
         snapshot={"prompt": f"snapshot of {marker}"},
         answered_at=T0,
     )
-    review.record_answer(user=user, question=world["question"], correct=True, source="quiz", when=T0)
+    scheduling.schedule_review(user=user, question=world["question"], correct=True, source="quiz", when=T0)
     sim = world["simulation"]
     start, success = sim.nodes.get(key="start"), sim.nodes.get(key="success")
     run = SimulationRun.objects.create(
@@ -109,85 +109,84 @@ def give_history(user, world, marker: str) -> None:
 
 
 @pytest.fixture
-def learner(world):
-    user = User.objects.create_user("hana", "hana@example.org", PASSWORD, first_name="Hana")
-    give_history(user, world, "HANA-MARK")
-    return user
-
-
-@pytest.fixture
-def other(world):
-    user = User.objects.create_user("ivan", "ivan@example.org", "pw-for-ivan-12345")
-    give_history(user, world, "IVAN-MARK")
-    return user
+def histories(world, learner, other_learner):
+    """One row of every kind for the learner and for the other learner, each with its marker."""
+    give_history(learner, world, "LENA-MARK")
+    give_history(other_learner, world, "OMAR-MARK")
 
 
 def export(client) -> tuple[dict, str]:
     response = client.get("/account/data/export/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
-    assert response["Content-Disposition"].startswith('attachment; filename="diplomacy-tracks-hana-')
+    assert response["Content-Disposition"].startswith('attachment; filename="diplomacy-tracks-lena-')
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     text = response.content.decode()
     return json.loads(text), text
 
 
-def test_export_contains_every_kind_of_the_learners_own_data(client, learner, other):
+def test_export_contains_every_kind_of_the_learners_own_data(client, learner, other_learner, histories):
     client.force_login(learner)
     data, text = export(client)
-    assert data["account"]["username"] == "hana"
-    assert data["account"]["email"] == "hana@example.org"
-    assert data["account"]["first_name"] == "Hana"
+    assert data["account"]["username"] == "lena"
+    assert data["account"]["email"] == "lena@example.org"
+    assert data["account"]["first_name"] == "Lena"
     assert [row["title"] for row in data["lesson_progress"]] == ["Shared lesson"]
-    assert data["check_answers"][0]["answer"] == {"choice": "HANA-MARK"}
+    assert data["check_answers"][0]["answer"] == {"choice": "LENA-MARK"}
     attempt = data["quiz_attempts"][0]
     assert (attempt["title"], attempt["percent"], attempt["passed"]) == ("Shared quiz", 100, True)
-    assert attempt["responses"][0]["snapshot"] == {"prompt": "snapshot of HANA-MARK"}
+    assert attempt["responses"][0]["snapshot"] == {"prompt": "snapshot of LENA-MARK"}
     assert attempt["responses"][0]["chosen"] == []
     card = data["review_cards"][0]
     assert card["reviews"][0]["source"] == "quiz"
     assert card["due"].endswith("+00:00")
     run = data["simulation_runs"][0]
     assert run["ending"] == "success"
-    assert run["meters"]["marker"] == "HANA-MARK"
+    assert run["meters"]["marker"] == "LENA-MARK"
     assert run["steps"][0]["option"] == "a"
     assert data["cohort_memberships"][0]["cohort"] == "Spring cohort"
-    assert data["certificates"][0]["name"] == "HANA-MARK printed"
+    assert data["certificates"][0]["name"] == "LENA-MARK printed"
     # Counts match the database exactly.
     assert len(data["review_cards"]) == ReviewCard.objects.filter(user=learner).count()
 
 
-def test_export_contains_nothing_of_anyone_else_and_no_password_hash(client, learner, other):
+def test_export_contains_nothing_of_anyone_else_and_no_password_hash(
+    client, learner, other_learner, histories
+):
     client.force_login(learner)
     data, text = export(client)
-    assert "IVAN-MARK" not in text
-    assert "ivan" not in text.lower()
+    assert "OMAR-MARK" not in text
+    assert "omar" not in text.lower()
     assert learner.password not in text
     assert "pbkdf2" not in text and "password" not in json.dumps(data["account"])
-    other_ids = {str(pk) for pk in QuizAttempt.objects.filter(user=other).values_list("pk", flat=True)}
+    other_ids = {
+        str(pk) for pk in QuizAttempt.objects.filter(user=other_learner).values_list("pk", flat=True)
+    }
     assert all(str(a.get("id")) not in other_ids for a in data["quiz_attempts"])
 
 
-def test_export_needs_login(client, learner):
+def test_export_needs_login(client, learner, histories):
     response = client.get("/account/data/export/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_export_queries_do_not_grow_with_history(client, learner, world, django_assert_max_num_queries):
+def test_export_queries_do_not_grow_with_history(
+    client, learner, world, django_assert_max_num_queries, histories
+):
     client.force_login(learner)
     with django_assert_max_num_queries(20):
         export(client)
     question = world["question"]
     for day in range(1, 40):
-        review.record_answer(
+        scheduling.schedule_review(
             user=learner, question=question, correct=True, source="review", when=T0 + timedelta(days=day)
         )
     with django_assert_max_num_queries(20):
         export(client)
 
 
-def test_my_data_page_offers_export_and_delete(client, learner):
+def test_my_data_page_offers_export_and_delete(client, learner, histories):
     client.force_login(learner)
     html = client.get("/account/data/").content.decode()
     assert 'href="/account/data/export/"' in html
@@ -195,7 +194,7 @@ def test_my_data_page_offers_export_and_delete(client, learner):
     assert '<label for="id_password">' in html
 
 
-def test_delete_with_the_wrong_password_or_no_confirmation_deletes_nothing(client, learner):
+def test_delete_with_the_wrong_password_or_no_confirmation_deletes_nothing(client, learner, histories):
     client.force_login(learner)
     response = client.post("/account/data/delete/", {"password": "wrong", "confirm": "yes"})
     assert response.status_code == 400
@@ -206,7 +205,9 @@ def test_delete_with_the_wrong_password_or_no_confirmation_deletes_nothing(clien
     assert LessonProgress.objects.filter(user=learner).exists()
 
 
-def test_delete_removes_the_account_and_all_its_data_but_nobody_elses(client, learner, other, world):
+def test_delete_removes_the_account_and_all_its_data_but_nobody_elses(
+    client, learner, other_learner, world, histories
+):
     client.force_login(learner)
     learner_id = learner.pk
     response = client.post("/account/data/delete/", {"password": PASSWORD, "confirm": "yes"})
@@ -226,7 +227,9 @@ def test_delete_removes_the_account_and_all_its_data_but_nobody_elses(client, le
         (Certificate, "user_id"),
     ):
         assert not model.objects.filter(**{lookup: learner_id}).exists(), model.__name__
-        assert model.objects.filter(**{lookup: other.pk}).count() == 1 or model is ReviewLog, model.__name__
+        assert model.objects.filter(**{lookup: other_learner.pk}).count() == 1 or model is ReviewLog, (
+            model.__name__
+        )
     # The content and the other learner stay; the session has ended.
     assert world["question"].__class__.objects.filter(pk=world["question"].pk).exists()
     assert client.get("/progress/").status_code == 302
@@ -234,7 +237,7 @@ def test_delete_removes_the_account_and_all_its_data_but_nobody_elses(client, le
     assert "Log in" in follow.content.decode()
 
 
-def test_other_browsers_are_signed_out_after_deletion(learner):
+def test_other_browsers_are_signed_out_after_deletion(learner, histories):
     first, second = Client(), Client()
     first.force_login(learner)
     second.force_login(learner)
@@ -243,7 +246,7 @@ def test_other_browsers_are_signed_out_after_deletion(learner):
     assert second.get("/progress/").status_code == 302
 
 
-def test_delete_needs_post_and_csrf(learner):
+def test_delete_needs_post_and_csrf(learner, histories):
     client = Client(enforce_csrf_checks=True)
     client.force_login(learner)
     assert client.get("/account/data/delete/").status_code == 405
