@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
 from tests.admin_forms import change_form_data, inline_index, inline_prefix
 from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
-from tests.learner_data import make_user
 from training import models as m
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def instructor(client):
-    user = make_user("tess", instructor=True)
-    client.force_login(get_user_model().objects.get(username="tess"))
-    return user
+def signed_in_instructor(client, instructor):
+    client.force_login(instructor)
+    return instructor
 
 
 @pytest.fixture
@@ -33,7 +30,7 @@ def change_url(obj) -> str:
     return reverse(f"admin:training_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-def test_instructor_edits_a_choice_feedback_through_the_question_page(client, instructor, quiz):
+def test_instructor_edits_a_choice_feedback_through_the_question_page(client, signed_in_instructor, quiz):
     question = make_question(quiz)
     page = client.get(change_url(question))
     assert page.status_code == 200
@@ -48,7 +45,7 @@ def test_instructor_edits_a_choice_feedback_through_the_question_page(client, in
 
 
 def test_second_correct_choice_on_a_single_question_is_refused_with_the_loader_message(
-    client, instructor, quiz
+    client, signed_in_instructor, quiz
 ):
     question = make_question(quiz)
     page = client.get(change_url(question))
@@ -68,7 +65,7 @@ def test_second_correct_choice_on_a_single_question_is_refused_with_the_loader_m
     assert question.choices.get(key="a").feedback == "Because."
 
 
-def test_invalid_slug_is_refused_on_the_slug_field(client, instructor, quiz):
+def test_invalid_slug_is_refused_on_the_slug_field(client, signed_in_instructor, quiz):
     question = make_question(quiz, slug="good-slug")
     page = client.get(change_url(question))
     data = change_form_data(page)
@@ -81,7 +78,7 @@ def test_invalid_slug_is_refused_on_the_slug_field(client, instructor, quiz):
     assert question.slug == "good-slug"
 
 
-def test_problem_about_an_inline_row_is_shown_on_that_row(client, instructor, quiz):
+def test_problem_about_an_inline_row_is_shown_on_that_row(client, signed_in_instructor, quiz):
     question = make_question(quiz, kind="order")
     page = client.get(change_url(question))
     data = change_form_data(page)
@@ -95,7 +92,7 @@ def test_problem_about_an_inline_row_is_shown_on_that_row(client, instructor, qu
     assert question.choices.get(key="c").correct_position == 3
 
 
-def test_markdown_problems_in_feedback_are_refused(client, instructor, quiz):
+def test_markdown_problems_in_feedback_are_refused(client, signed_in_instructor, quiz):
     question = make_question(quiz)
     page = client.get(change_url(question))
     data = change_form_data(page)
@@ -108,7 +105,9 @@ def test_markdown_problems_in_feedback_are_refused(client, instructor, quiz):
     assert formset.forms[index].errors["feedback"] == ["unknown glossary term [[no-such-term]]"]
 
 
-def test_meter_start_outside_its_range_is_refused_in_the_simulation_inline(client, instructor, quiz):
+def test_meter_start_outside_its_range_is_refused_in_the_simulation_inline(
+    client, signed_in_instructor, quiz
+):
     simulation = make_simulation(quiz.module)
     page = client.get(change_url(simulation))
     data = change_form_data(page)
@@ -122,7 +121,7 @@ def test_meter_start_outside_its_range_is_refused_in_the_simulation_inline(clien
     assert simulation.meters.get(key="trust").start == 40
 
 
-def test_node_page_edits_options_inline(client, instructor, quiz):
+def test_node_page_edits_options_inline(client, signed_in_instructor, quiz):
     simulation = make_simulation(quiz.module)
     start = simulation.nodes.get(key="start")
     page = client.get(change_url(start))
@@ -136,7 +135,7 @@ def test_node_page_edits_options_inline(client, instructor, quiz):
     assert change_url(start) in client.get(change_url(simulation)).content.decode()
 
 
-def test_deleting_the_only_correct_choice_is_refused(client, instructor, quiz):
+def test_deleting_the_only_correct_choice_is_refused(client, signed_in_instructor, quiz):
     question = make_question(quiz)
     right = question.choices.get(key="a")
     url = reverse("admin:training_choice_delete", args=[right.pk])
@@ -147,7 +146,7 @@ def test_deleting_the_only_correct_choice_is_refused(client, instructor, quiz):
     assert "a single-answer question needs exactly one correct choice (found 0)" in text
 
 
-def test_positions_are_editable_in_the_list(client, instructor, quiz):
+def test_positions_are_editable_in_the_list(client, signed_in_instructor, quiz):
     first = make_question(quiz, prompt="First?")
     second = make_question(quiz, prompt="Second?")
     url = reverse("admin:training_question_changelist")
@@ -167,7 +166,7 @@ def test_positions_are_editable_in_the_list(client, instructor, quiz):
     assert (first.position, second.position) == (5, 1)
 
 
-def test_draft_and_publish_actions(client, instructor, quiz):
+def test_draft_and_publish_actions(client, signed_in_instructor, quiz):
     question = make_question(quiz)
     url = reverse("admin:training_quiz_changelist")
     client.post(url, {"action": "make_draft", "_selected_action": [quiz.pk]})
@@ -187,13 +186,13 @@ def test_draft_and_publish_actions(client, instructor, quiz):
     assert "Nothing changed" in response.content.decode()
 
 
-def test_course_cannot_be_added_in_the_admin_only_imported(client, instructor):
+def test_course_cannot_be_added_in_the_admin_only_imported(client, signed_in_instructor):
     assert client.get(reverse("admin:training_course_add")).status_code == 403
     page = client.get(reverse("admin:training_course_changelist"))
     assert reverse("admin:training_course_import") in page.content.decode()
 
 
-def test_every_admin_page_of_the_shipped_course_renders(client, instructor):
+def test_every_admin_page_of_the_shipped_course_renders(client, signed_in_instructor):
     call_command("load_curriculum", "fixtures/diplomacy-tracks", stdout=None)
     for model in (
         m.Course,
@@ -224,7 +223,7 @@ def test_every_admin_page_of_the_shipped_course_renders(client, instructor):
     assert response.status_code == 200
 
 
-def test_unchanged_save_of_a_shipped_question_passes_validation(client, instructor):
+def test_unchanged_save_of_a_shipped_question_passes_validation(client, signed_in_instructor):
     call_command("load_curriculum", "fixtures/diplomacy-tracks", stdout=None)
     question = m.Question.objects.filter(kind="sort", archived=False).first()
     page = client.get(change_url(question))
@@ -232,7 +231,7 @@ def test_unchanged_save_of_a_shipped_question_passes_validation(client, instruct
     assert response.status_code == 302
 
 
-def test_view_on_site_links_to_the_learner_page(client, instructor, quiz):
+def test_view_on_site_links_to_the_learner_page(client, signed_in_instructor, quiz):
     question = make_question(quiz)
     response = client.get(change_url(question))
     assert f'href="{quiz.get_absolute_url()}"' in response.content.decode()
