@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.learner_data import make_user
 from training.admin.yaml_io import IMPORT_SESSION_KEY
 from training.curriculum.exporter import export_course
 from training.models import Course, Question
@@ -22,9 +20,8 @@ IMPORT = reverse("admin:training_course_import")
 
 
 @pytest.fixture
-def instructor(client):
-    make_user("tess", instructor=True)
-    client.force_login(get_user_model().objects.get(username="tess"))
+def signed_in_instructor(client, instructor):
+    client.force_login(instructor)
 
 
 def upload(client, name: str, text: str):
@@ -41,19 +38,17 @@ def broken_example() -> str:
     return text.replace(wrong, wrong + "                correct: true\n", 1)
 
 
-def test_import_page_needs_an_instructor(client):
-    make_user("lea")
-    client.force_login(get_user_model().objects.get(username="lea"))
+def test_import_page_needs_an_instructor(client, learner, instructor):
+    client.force_login(learner)
     assert client.get(IMPORT).status_code == 302  # to the admin login
     client.logout()
-    make_user("tess", instructor=True)
-    client.force_login(get_user_model().objects.get(username="tess"))
+    client.force_login(instructor)
     page = client.get(IMPORT)
     assert page.status_code == 200
     assert b"Curriculum file(s)" in page.content
 
 
-def test_broken_file_shows_line_numbered_errors_and_loads_nothing(client, instructor):
+def test_broken_file_shows_line_numbered_errors_and_loads_nothing(client, signed_in_instructor):
     text = broken_example()
     response = upload(client, "my-course.yaml", text)
     assert response.status_code == 400
@@ -72,7 +67,7 @@ def test_broken_file_shows_line_numbered_errors_and_loads_nothing(client, instru
     assert IMPORT_SESSION_KEY not in client.session
 
 
-def test_yaml_syntax_error_names_the_line(client, instructor):
+def test_yaml_syntax_error_names_the_line(client, signed_in_instructor):
     response = upload(client, "bad.yaml", "format: 1\ncourse:\n  slug: x\n  title: [unclosed\n")
     assert response.status_code == 400
     (problem,) = response.context["problems"]
@@ -80,7 +75,7 @@ def test_yaml_syntax_error_names_the_line(client, instructor):
     assert "YAML syntax error" in problem.message
 
 
-def test_valid_file_shows_the_plan_then_loads_on_confirm(client, instructor):
+def test_valid_file_shows_the_plan_then_loads_on_confirm(client, signed_in_instructor):
     text = EXAMPLE.read_text(encoding="utf-8")
     preview = upload(client, "example.yaml", text)
     assert preview.status_code == 200
@@ -100,13 +95,13 @@ def test_valid_file_shows_the_plan_then_loads_on_confirm(client, instructor):
     assert export_course(course) == export_course(course)
 
 
-def test_confirm_without_a_waiting_preview_loads_nothing(client, instructor):
+def test_confirm_without_a_waiting_preview_loads_nothing(client, signed_in_instructor):
     response = client.post(IMPORT, {"confirm": "1", "token": "forged"}, follow=True)
     assert "no longer waiting" in response.content.decode()
     assert Course.objects.count() == 0
 
 
-def test_confirm_loads_what_was_previewed_not_a_new_file(client, instructor):
+def test_confirm_loads_what_was_previewed_not_a_new_file(client, signed_in_instructor):
     preview = upload(client, "example.yaml", EXAMPLE.read_text(encoding="utf-8"))
     token = preview.context["token"]
     # A re-posted file beside the confirmation is ignored: the previewed text comes from the session.
@@ -117,7 +112,7 @@ def test_confirm_loads_what_was_previewed_not_a_new_file(client, instructor):
     assert Course.objects.count() == 1
 
 
-def test_non_yaml_and_non_utf8_uploads_are_refused(client, instructor):
+def test_non_yaml_and_non_utf8_uploads_are_refused(client, signed_in_instructor):
     response = upload(client, "notes.txt", "hello")
     assert response.status_code == 400
     assert "choose .yaml files" in response.content.decode()
@@ -126,7 +121,7 @@ def test_non_yaml_and_non_utf8_uploads_are_refused(client, instructor):
     assert "not UTF-8" in response.content.decode()
 
 
-def test_several_files_of_one_course_load_together(client, instructor):
+def test_several_files_of_one_course_load_together(client, signed_in_instructor):
     folder = Path("fixtures/diplomacy-tracks")
     files = [SimpleUploadedFile(p.name, p.read_bytes()) for p in sorted(folder.glob("*.yaml"))]
     preview = client.post(IMPORT, {"files": files})
@@ -135,7 +130,7 @@ def test_several_files_of_one_course_load_together(client, instructor):
     assert Course.objects.filter(slug="diplomacy-tracks").exists()
 
 
-def test_export_downloads_the_course_yaml(client, instructor):
+def test_export_downloads_the_course_yaml(client, signed_in_instructor):
     call_command("load_curriculum", str(EXAMPLE), stdout=open("/dev/null", "w"))  # noqa: SIM115
     course = Course.objects.get()
     response = client.get(reverse("admin:training_course_export", args=[course.pk]))
@@ -148,7 +143,7 @@ def test_export_downloads_the_course_yaml(client, instructor):
     assert reverse("admin:training_course_export", args=[course.pk]).encode() in page.content
 
 
-def test_edited_export_uploaded_again_applies_the_change(client, instructor):
+def test_edited_export_uploaded_again_applies_the_change(client, signed_in_instructor):
     call_command("load_curriculum", str(EXAMPLE), stdout=open("/dev/null", "w"))  # noqa: SIM115
     course = Course.objects.get()
     question = Question.objects.filter(course=course).first()
