@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,10 +21,7 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def _client(username: str, *, instructor: bool = False) -> tuple[Client, object]:
-    user = get_user_model().objects.create_user(username, password="pw-for-tests-1")
-    if instructor:
-        user.groups.add(Group.objects.get_or_create(name="Instructors")[0])
+def _signed_in(user) -> tuple[Client, object]:
     client = Client()
     client.force_login(user)
     return client, user
@@ -37,13 +33,13 @@ def module():
 
 
 @pytest.fixture
-def learner():
-    return _client("learner")
+def learner_session(learner):
+    return _signed_in(learner)
 
 
 @pytest.fixture
-def other():
-    return _client("other")
+def other_session(other_learner):
+    return _signed_in(other_learner)
 
 
 @pytest.fixture
@@ -144,8 +140,8 @@ def test_unknown_or_draft_simulation_is_404(simulation):
     assert Client().get(f"/simulations/{simulation.slug}/").status_code == 404
 
 
-def test_visitor_is_sent_to_log_in_for_runs_and_choices(simulation, learner):
-    client, _ = learner
+def test_visitor_is_sent_to_log_in_for_runs_and_choices(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     visitor = Client()
     url = reverse("simulation_run", args=[simulation.slug, run.pk])
@@ -157,8 +153,8 @@ def test_visitor_is_sent_to_log_in_for_runs_and_choices(simulation, learner):
     assert SimulationStep.objects.count() == 0
 
 
-def test_learner_starts_then_the_intro_offers_resume_and_start_over(simulation, learner):
-    client, _ = learner
+def test_learner_starts_then_the_intro_offers_resume_and_start_over(simulation, learner_session):
+    client, _ = learner_session
     html = client.get(f"/simulations/{simulation.slug}/").content.decode()
     assert "Start the simulation" in html
     run = _start(client, simulation)
@@ -167,16 +163,16 @@ def test_learner_starts_then_the_intro_offers_resume_and_start_over(simulation, 
     assert "Resume where you stopped" in html and "Start over from the beginning" in html
 
 
-def test_double_click_on_start_opens_one_run(simulation, learner):
-    client, _ = learner
+def test_double_click_on_start_opens_one_run(simulation, learner_session):
+    client, _ = learner_session
     first = _start(client, simulation)
     second = _start(client, simulation)
     assert first.pk == second.pk
     assert SimulationRun.objects.count() == 1
 
 
-def test_start_over_closes_the_unfinished_run_and_opens_a_new_one(simulation, learner):
-    client, _ = learner
+def test_start_over_closes_the_unfinished_run_and_opens_a_new_one(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     _choose(client, run, "talk")
     response = client.post(reverse("simulation_start", args=[simulation.slug]), {"restart": "1"})
@@ -190,8 +186,10 @@ def test_start_over_closes_the_unfinished_run_and_opens_a_new_one(simulation, le
 # Decision page ------------------------------------------------------------------------------------------------
 
 
-def test_decision_page_shows_situation_meters_and_options_without_leaking_answers(simulation, learner):
-    client, _ = learner
+def test_decision_page_shows_situation_meters_and_options_without_leaking_answers(
+    simulation, learner_session
+):
+    client, _ = learner_session
     run = _start(client, simulation)
     response = client.get(reverse("simulation_run", args=[simulation.slug, run.pk]))
     assert response.status_code == 200
@@ -213,8 +211,8 @@ def test_decision_page_shows_situation_meters_and_options_without_leaking_answer
     assert 'hx-post="/simulations/' in html and 'hx-target="#run-panel" hx-swap="innerHTML"' in html
 
 
-def test_plain_post_records_the_choice_and_redirects_to_the_next_decision(simulation, learner):
-    client, _ = learner
+def test_plain_post_records_the_choice_and_redirects_to_the_next_decision(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     response = _choose(client, run, "talk", step=1)
     assert response.status_code == 302
@@ -235,8 +233,8 @@ def test_plain_post_records_the_choice_and_redirects_to_the_next_decision(simula
     assert '<input type="hidden" name="step" value="2">' in html
 
 
-def test_htmx_post_returns_the_panel_with_the_announcement(simulation, learner):
-    client, _ = learner
+def test_htmx_post_returns_the_panel_with_the_announcement(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     response = _choose(client, run, "talk", step=1, htmx=True)
     assert response.status_code == 200
@@ -249,8 +247,8 @@ def test_htmx_post_returns_the_panel_with_the_announcement(simulation, learner):
     assert SimulationStep.objects.count() == 1
 
 
-def test_htmx_post_to_an_ending_returns_the_debrief_panel(simulation, learner):
-    client, _ = learner
+def test_htmx_post_to_an_ending_returns_the_debrief_panel(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     _choose(client, run, "talk")
     response = _choose(client, run, "sign", htmx=True)
@@ -261,8 +259,8 @@ def test_htmx_post_to_an_ending_returns_the_debrief_panel(simulation, learner):
     assert run.finished_at is not None and run.ending.key == "win"
 
 
-def test_double_click_records_exactly_one_step(simulation, learner):
-    client, _ = learner
+def test_double_click_records_exactly_one_step(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     node = run.current_node_id
     first = _choose(client, run, "talk", node=node, step=1)
@@ -275,8 +273,8 @@ def test_double_click_records_exactly_one_step(simulation, learner):
     assert "That choice was already recorded" in html
 
 
-def test_stale_tab_cannot_skip_a_node(simulation, learner):
-    client, _ = learner
+def test_stale_tab_cannot_skip_a_node(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     start = run.current_node_id
     _choose(client, run, "talk", node=start, step=1)  # tab A moves on to "table"
@@ -301,8 +299,8 @@ def test_stale_tab_cannot_skip_a_node(simulation, learner):
         ({"node": "START", "option": "talk", "step": "two"}, "not understood"),
     ],
 )
-def test_bad_choices_are_422_with_a_message_and_write_nothing(simulation, learner, data, message):
-    client, _ = learner
+def test_bad_choices_are_422_with_a_message_and_write_nothing(simulation, learner_session, data, message):
+    client, _ = learner_session
     run = _start(client, simulation)
     data = {k: (simulation.start_node_id if v == "START" else v) for k, v in data.items()}
     url = reverse("simulation_choose", args=[simulation.slug, run.pk])
@@ -317,16 +315,16 @@ def test_bad_choices_are_422_with_a_message_and_write_nothing(simulation, learne
     assert run.current_node_id == simulation.start_node_id
 
 
-def test_get_on_choose_is_405(simulation, learner):
-    client, _ = learner
+def test_get_on_choose_is_405(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     assert client.get(reverse("simulation_choose", args=[simulation.slug, run.pk])).status_code == 405
 
 
-def test_another_learners_run_is_404_to_view_and_to_play(simulation, learner, other):
-    client, _ = learner
+def test_another_learners_run_is_404_to_view_and_to_play(simulation, learner_session, other_session):
+    client, _ = learner_session
     run = _start(client, simulation)
-    intruder, _ = other
+    intruder, _ = other_session
     assert intruder.get(reverse("simulation_run", args=[simulation.slug, run.pk])).status_code == 404
     response = intruder.post(
         reverse("simulation_choose", args=[simulation.slug, run.pk]),
@@ -336,15 +334,15 @@ def test_another_learners_run_is_404_to_view_and_to_play(simulation, learner, ot
     assert SimulationStep.objects.count() == 0
 
 
-def test_a_run_under_another_simulations_address_is_404(simulation, module, learner):
-    client, _ = learner
+def test_a_run_under_another_simulations_address_is_404(simulation, module, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     elsewhere = make_simulation(module)
     assert client.get(reverse("simulation_run", args=[elsewhere.slug, run.pk])).status_code == 404
 
 
-def test_a_run_in_progress_resumes_where_it_stopped(simulation, learner):
-    client, _ = learner
+def test_a_run_in_progress_resumes_where_it_stopped(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     _choose(client, run, "talk")
     again = _start(client, simulation)  # e.g. "Start" from another device
@@ -357,9 +355,9 @@ def test_a_run_in_progress_resumes_where_it_stopped(simulation, learner):
 
 
 def test_ending_page_has_the_debrief_path_beside_the_recommended_one_effects_feedback_and_lessons(
-    simulation, learner
+    simulation, learner_session
 ):
-    client, _ = learner
+    client, _ = learner_session
     run = _start(client, simulation)
     _choose(client, run, "talk")
     _choose(client, run, "walk")
@@ -389,8 +387,8 @@ def test_ending_page_has_the_debrief_path_beside_the_recommended_one_effects_fee
     assert '<meter id="meter-trust" min="0" max="100" value="10">' in html
 
 
-def test_replay_from_the_ending_starts_a_fresh_run(simulation, learner):
-    client, _ = learner
+def test_replay_from_the_ending_starts_a_fresh_run(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     _choose(client, run, "shout")
     replay = _start(client, simulation)
@@ -399,8 +397,8 @@ def test_replay_from_the_ending_starts_a_fresh_run(simulation, learner):
     assert "Your endings" in html and "Shots at sea" in html
 
 
-def test_a_post_on_a_finished_run_shows_the_debrief_politely(simulation, learner):
-    client, _ = learner
+def test_a_post_on_a_finished_run_shows_the_debrief_politely(simulation, learner_session):
+    client, _ = learner_session
     run = _start(client, simulation)
     _choose(client, run, "shout")
     response = _choose(client, run, "talk", htmx=True)
@@ -442,8 +440,8 @@ def _count_queries(client, run) -> int:
     return len(queries)
 
 
-def test_decision_page_queries_do_not_grow_with_run_length(module, learner):
-    client, user = learner
+def test_decision_page_queries_do_not_grow_with_run_length(module, learner_session):
+    client, user = learner_session
     short = _looping_run(module, user, 2)
     long = _looping_run(module, user, 50)
     assert long.steps.count() == 50
@@ -452,8 +450,8 @@ def test_decision_page_queries_do_not_grow_with_run_length(module, learner):
     assert long_count <= 10
 
 
-def test_ending_page_queries_do_not_grow_with_run_length(module, learner):
-    client, user = learner
+def test_ending_page_queries_do_not_grow_with_run_length(module, learner_session):
+    client, user = learner_session
     counts = []
     for steps in (2, 50):
         run = _looping_run(module, user, steps)
@@ -462,8 +460,8 @@ def test_ending_page_queries_do_not_grow_with_run_length(module, learner):
     assert counts[0] == counts[1] and counts[1] <= 14
 
 
-def test_choice_post_queries_are_bounded(module, learner):
-    client, user = learner
+def test_choice_post_queries_are_bounded(module, learner_session):
+    client, user = learner_session
     counts = []
     for steps in (2, 50):
         run = _looping_run(module, user, steps)
@@ -477,8 +475,8 @@ def test_choice_post_queries_are_bounded(module, learner):
     assert counts[0] == counts[1] and counts[1] <= 25
 
 
-def test_intro_queries_do_not_grow_with_past_runs(module, learner):
-    client, user = learner
+def test_intro_queries_do_not_grow_with_past_runs(module, learner_session):
+    client, user = learner_session
     counts = []
     for finished in (0, 30):
         simulation = make_simulation(module)
@@ -497,20 +495,20 @@ def test_intro_queries_do_not_grow_with_past_runs(module, learner):
 # Instructor map -----------------------------------------------------------------------------------------------
 
 
-def test_map_is_for_instructors_only(simulation, learner):
+def test_map_is_for_instructors_only(simulation, learner_session):
     url = reverse("simulation_map", args=[simulation.slug])
     response = Client().get(url)
     assert response.status_code == 302 and response["Location"] == f"/accounts/login/?next={url}"
-    client, _ = learner
+    client, _ = learner_session
     assert client.get(url).status_code == 404
 
 
-def test_instructor_map_shows_nodes_options_paths_and_choices(simulation, learner):
-    client, _ = learner
+def test_instructor_map_shows_nodes_options_paths_and_choices(simulation, learner_session, instructor):
+    client, _ = learner_session
     run = _start(client, simulation)
     _choose(client, run, "talk")
-    instructor, _ = _client("teacher", instructor=True)
-    response = instructor.get(reverse("simulation_map", args=[simulation.slug]))
+    teacher, _ = _signed_in(instructor)
+    response = teacher.get(reverse("simulation_map", args=[simulation.slug]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Map: Harbour talks" in html
@@ -524,7 +522,7 @@ def test_instructor_map_shows_nodes_options_paths_and_choices(simulation, learne
     assert "40–60" in html and "10–60" in html
 
 
-def test_instructor_sees_a_link_to_the_map_on_the_intro(simulation):
-    instructor, _ = _client("teacher", instructor=True)
-    html = instructor.get(f"/simulations/{simulation.slug}/").content.decode()
+def test_instructor_sees_a_link_to_the_map_on_the_intro(simulation, instructor):
+    teacher, _ = _signed_in(instructor)
+    html = teacher.get(f"/simulations/{simulation.slug}/").content.decode()
     assert f'href="/simulations/{simulation.slug}/map/"' in html
