@@ -269,16 +269,14 @@ def question_stats(cohort: Cohort, questions: QuerySet[Question]) -> list[Questi
 
 def quiz_questions(quiz: Quiz) -> QuerySet[Question]:
     """The questions a quiz report lists: the current ones (archived ones keep their history elsewhere)."""
-    return Question.objects.filter(quiz=quiz, archived=False).order_by("position", "pk")
+    return Question.objects.active().filter(quiz=quiz).order_by("position", "pk")
 
 
 def misconceptions(cohort: Cohort, limit: int = 10) -> list[QuestionStats]:
     """The course's questions whose most-picked wrong option is picked most often, across every quiz."""
     stats = question_stats(
         cohort,
-        Question.objects.filter(course=cohort.course, quiz__isnull=False, archived=False).select_related(
-            "quiz"
-        ),
+        Question.objects.active().filter(course=cohort.course, quiz__isnull=False).select_related("quiz"),
     )
     found = [s for s in stats if s.misconception is not None]
     found.sort(key=lambda s: (-(s.misconception.rate or 0), -s.misconception.picks, s.question.pk))
@@ -456,12 +454,9 @@ def learner_rows(
     with the objective are correct (see docs/analytics.md).
     """
     course = cohort.course
-    lessons = Lesson.objects.published().filter(
-        course=course, module__status="published", module__archived=False
-    )
-    quizzes = Quiz.objects.published().filter(
-        course=course, module__status="published", module__archived=False
-    )
+    # What the learners can see and complete (the same rule as their own progress page).
+    lessons = Lesson.objects.visible().filter(course=course)
+    quizzes = Quiz.objects.visible().filter(course=course)
     totals = {
         "lessons": lessons.count(),
         "quizzes": quizzes.count(),
@@ -535,10 +530,10 @@ def add_mastery(cohort: Cohort, rows: list[LearnerRow], *, user_ids=None) -> Non
     mastered: dict[int, int] = defaultdict(int)
     for row in (
         Response.objects.filter(
+            LearningObjective.objects.active_q("question__objectives__"),
             attempt__user_id__in=user_ids,
             attempt__submitted_at__isnull=False,
             question__objectives__course=cohort.course,
-            question__objectives__archived=False,
         )
         .values("attempt__user_id", "question__objectives")
         .annotate(n=Count("id"), right=Count("id", filter=Q(correct=True)))

@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
-from training.models import Certificate, Course, Lesson, LessonProgress, Quiz, QuizAttempt, Status
+from training import versions
+from training.models import Certificate, Course, Lesson, LessonProgress, Quiz, QuizAttempt
 
 CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -81,8 +82,7 @@ class Eligibility:
 
 def eligibility(user, course: Course) -> Eligibility:
     """What the learner still needs for the course's certificate: three queries."""
-    visible = {"module__status": Status.PUBLISHED, "module__archived": False, "course": course}
-    lesson_ids = set(Lesson.objects.published().filter(**visible).values_list("pk", flat=True))
+    lesson_ids = set(Lesson.objects.visible().filter(course=course).values_list("pk", flat=True))
     done = set(
         LessonProgress.objects.for_user(user)
         .filter(lesson_id__in=lesson_ids, completed_at__isnull=False)
@@ -90,8 +90,8 @@ def eligibility(user, course: Course) -> Eligibility:
     )
     mine = QuizAttempt.objects.filter(user=user, quiz=OuterRef("pk"), submitted_at__isnull=False)
     quizzes = list(
-        Quiz.objects.published()
-        .filter(**visible)
+        Quiz.objects.visible()
+        .filter(course=course)
         .annotate(attempted=Exists(mine), passed_any=Exists(mine.filter(passed=True)))
         .order_by("module__position", "module__pk", "position", "pk")
     )
@@ -127,13 +127,15 @@ def issue_certificate(*, user, course: Course, name: str = "", when: datetime | 
     name = (name or default_name(user)).strip()[:300] or user.get_username()
     try:
         with transaction.atomic():
-            return Certificate.objects.create(
+            certificate = Certificate.objects.create(
                 user=user,
                 course=course,
                 code=new_code(),
                 name=name,
                 issued_at=(when or datetime.now(UTC)).astimezone(UTC),
             )
+            versions.bump_learner(user.pk)
+            return certificate
     except IntegrityError:
         # Someone (this learner's other tab) issued it in between: the constraint kept one; return it.
         return Certificate.objects.get(user=user, course=course)

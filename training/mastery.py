@@ -1,7 +1,7 @@
 """Mastery per learning objective, rolled up to module, track and course (rules: docs/progress.md).
 
-An objective is measured by its *pool*: the questions learners can see (published, not archived, in a
-published quiz or lesson of a published module) that are tagged with it. For each pool question only the
+An objective is measured by its *pool*: the questions learners can see (Question.objects.visible(): the
+question, its quiz or lesson, module and course published and not archived) that are tagged with it. For each pool question only the
 learner's *latest* answer counts, wherever it was given (a quiz response, a lesson check, a review), so a
 learner who got a question wrong and later right is credited for what they know now.
 
@@ -43,7 +43,6 @@ from training.models import (
     Quiz,
     Response,
     ReviewLog,
-    Status,
     Track,
 )
 
@@ -218,19 +217,6 @@ class CourseMastery:
         return None
 
 
-def visible_questions_q(prefix: str = "") -> Q:
-    """Q for questions a learner may see: published, not archived, in a visible quiz or lesson."""
-    p = prefix
-    published = {"status": Status.PUBLISHED, "archived": False}
-
-    def on(path: str) -> dict:
-        return {f"{p}{path}__{name}": value for name, value in published.items()}
-
-    in_quiz = Q(**on("quiz")) & Q(**on("quiz__module"))
-    in_lesson = Q(**on("lesson")) & Q(**on("lesson__module"))
-    return Q(**{f"{p}status": Status.PUBLISHED, f"{p}archived": False}) & (in_quiz | in_lesson)
-
-
 def answers_for(user, *, course: Course | None = None) -> list[Answer]:
     """Every answer of the learner that counts for mastery: one query (a UNION ALL), whatever the history.
 
@@ -287,22 +273,22 @@ class MasteryContent:
 def mastery_content(course: Course) -> MasteryContent:
     """Objectives, pools, tracks and track questions of the course (four queries)."""
     objectives = list(
-        LearningObjective.objects.published()
-        .filter(course=course, module__status=Status.PUBLISHED, module__archived=False)
+        LearningObjective.objects.visible()
+        .filter(course=course)
         .select_related("module")
         .order_by("module__position", "module__pk", "position", "pk")
     )
     by_id = {objective.pk: objective for objective in objectives}
     objective_links = Question.objectives.through.objects.filter(
-        visible_questions_q("question__"), learningobjective_id__in=by_id
+        Question.objects.visible_q("question__"), learningobjective_id__in=by_id
     ).values_list("question_id", "learningobjective_id")
     pools: dict[int, set[int]] = defaultdict(set)
     for question_id, objective_id in objective_links:
         pools[objective_id].add(question_id)
 
-    tracks = list(Track.objects.published().filter(course=course).in_order())
+    tracks = list(Track.objects.visible().filter(course=course).in_order())
     track_links = Question.tracks.through.objects.filter(
-        visible_questions_q("question__"), track_id__in=[track.pk for track in tracks]
+        Question.objects.visible_q("question__"), track_id__in=[track.pk for track in tracks]
     ).values_list("question_id", "track_id")
     questions_of_track: dict[int, set[int]] = defaultdict(set)
     for question_id, track_id in track_links:
@@ -310,12 +296,11 @@ def mastery_content(course: Course) -> MasteryContent:
     return MasteryContent(objectives, dict(pools), tracks, dict(questions_of_track))
 
 
-def cached_mastery_content(course: Course, version: str | None = None) -> MasteryContent:
-    """mastery_content() from the content cache, keyed by the course and the content version."""
-    from training.content_cache import cached, content_version, make_key
+def cached_mastery_content(course: Course) -> MasteryContent:
+    """mastery_content() from the content cache, keyed by the course and its content version."""
+    from training.content_cache import cached, make_key
 
-    version = version or content_version()
-    return cached(make_key("mastery", course.pk, version), lambda: mastery_content(course))
+    return cached(make_key("mastery", course.pk, course.content_version), lambda: mastery_content(course))
 
 
 def load_mastery(

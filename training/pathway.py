@@ -23,6 +23,7 @@ from training.models import (
     Lesson,
     LessonProgress,
     Module,
+    Question,
     Quiz,
     QuizAttempt,
     Simulation,
@@ -137,32 +138,29 @@ class PathContent:
 
 
 def path_content(courses) -> PathContent:
-    """The published modules, lessons, simulations and quizzes of the courses (four queries)."""
+    """The visible modules, lessons, simulations and quizzes of the courses (four queries)."""
     courses = list(courses)
     course_ids = [course.pk for course in courses]
-    modules = list(Module.objects.published().filter(course_id__in=course_ids).in_order())
+    modules = list(Module.objects.visible().filter(course_id__in=course_ids).in_order())
     module_ids = [module.pk for module in modules]
     # The body is never shown on the path (and is the one large column).
-    lessons = list(Lesson.objects.published().filter(module_id__in=module_ids).defer("body").in_order())
-    simulations = list(Simulation.objects.published().filter(module_id__in=module_ids).in_order())
+    lessons = list(Lesson.objects.visible().filter(module_id__in=module_ids).defer("body").in_order())
+    simulations = list(Simulation.objects.visible().filter(module_id__in=module_ids).in_order())
     quizzes = list(
-        Quiz.objects.published()
+        Quiz.objects.visible()
         .filter(module_id__in=module_ids)
-        .annotate(
-            question_count=Count(
-                "questions", filter=Q(questions__status="published", questions__archived=False)
-            )
-        )
+        # The row rule is enough for the questions of a visible quiz.
+        .annotate(question_count=Count("questions", filter=Question.objects.published_q("questions__")))
         .in_order()
     )
     return PathContent(courses, modules, lessons, simulations, quizzes)
 
 
 def learning_path(user, *, courses=None, content: PathContent | None = None) -> list[CoursePath]:
-    """The path of every published course (or of the given courses) for this user (anonymous: no status).
+    """The path of every visible course (or of the given courses) for this user (anonymous: no status).
     `content`: the courses' path_content() when the caller already has it (then `courses` is ignored)."""
     if content is None:
-        courses = list(courses if courses is not None else Course.objects.published().in_order())
+        courses = list(courses if courses is not None else Course.objects.visible().in_order())
         if not courses:
             return []
         content = path_content(courses)
@@ -271,12 +269,12 @@ class OutlineItem:
 
 
 def course_outline(course) -> list[OutlineItem]:
-    """The course's published lessons, simulations and quizzes in learning-path order (one query)."""
+    """The course's visible lessons, simulations and quizzes in learning-path order (one query)."""
     parts = []
     for kind, model in (("lesson", Lesson), ("simulation", Simulation), ("quiz", Quiz)):
         parts.append(
-            model.objects.published()
-            .filter(module__course=course, module__status="published", module__archived=False)
+            model.objects.visible()
+            .filter(module__course=course)
             .annotate(
                 module_position=F("module__position"),
                 kind_order=Value(KIND_ORDER[kind], output_field=IntegerField()),

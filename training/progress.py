@@ -13,8 +13,6 @@ Rules and thresholds are documented in docs/progress.md. Pieces:
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -38,19 +36,20 @@ from django.urls import NoReverseMatch, reverse
 
 from training import certificates, pathway, review
 from training import mastery as mastery_rules
-from training.content_cache import cached, content_version, make_key
+from training.content_cache import cached, make_key
 from training.models import (
     CheckAnswer,
     Course,
     Lesson,
     LessonProgress,
+    Question,
     Quiz,
     QuizAttempt,
     Response,
     ReviewLog,
+    Simulation,
     SimulationRun,
     SimulationStep,
-    Status,
     Track,
 )
 
@@ -77,7 +76,7 @@ def track_progress(
     user, course: Course, course_mastery: mastery_rules.CourseMastery | None = None
 ) -> list[TrackProgress]:
     """Lessons completed per track (three queries; the dashboard derives it from data it already has)."""
-    tracks = list(Track.objects.published().filter(course=course).in_order())
+    tracks = list(Track.objects.visible().filter(course=course).in_order())
     done = set(
         LessonProgress.objects.for_user(user)
         .filter(completed_at__isnull=False, lesson__course=course)
@@ -89,11 +88,7 @@ def track_progress(
 def lessons_of_track(tracks: list[Track]) -> dict[int, set[int]]:
     """The visible lessons of each track (one query)."""
     links = Lesson.tracks.through.objects.filter(
-        track_id__in=[t.pk for t in tracks],
-        lesson__status=Status.PUBLISHED,
-        lesson__archived=False,
-        lesson__module__status=Status.PUBLISHED,
-        lesson__module__archived=False,
+        Lesson.objects.visible_q("lesson__"), track_id__in=[t.pk for t in tracks]
     ).values_list("lesson_id", "track_id")
     lessons_of: dict[int, set[int]] = defaultdict(set)
     for lesson_id, track_id in links:
@@ -142,12 +137,12 @@ class QuizScores:
 
 
 def quiz_scores(user, course: Course) -> list[QuizScores]:
-    """Best and latest submitted score of every published quiz of the course (one query)."""
+    """Best and latest submitted score of every visible quiz of the course (one query)."""
     submitted = QuizAttempt.objects.filter(user=user, quiz=OuterRef("pk"), submitted_at__isnull=False)
     latest = submitted.order_by("-submitted_at", "-pk")
     quizzes = (
-        Quiz.objects.published()
-        .filter(course=course, module__status=Status.PUBLISHED, module__archived=False)
+        Quiz.objects.visible()
+        .filter(course=course)
         .annotate(
             n_attempts=Count("attempts", filter=Q(attempts__user=user, attempts__submitted_at__isnull=False)),
             best=Max(
@@ -187,7 +182,7 @@ def score_history(user, course: Course, *, limit: int = HISTORY_LIMIT) -> list[H
     """The latest `limit` submitted attempts, oldest first (one query)."""
     rows = list(
         QuizAttempt.objects.for_user(user)
-        .filter(submitted_at__isnull=False, quiz__course=course)
+        .filter(Quiz.objects.visible_q("quiz__"), submitted_at__isnull=False, quiz__course=course)
         .order_by("-submitted_at", "-pk")
         .values_list("quiz__title", "number", "submitted_at", "percent", "passed", "quiz__pass_mark")[:limit]
     )
@@ -350,12 +345,13 @@ def recent_activity(user, *, limit: int = RECENT_LIMIT) -> list[Activity]:
             .order_by()
         )
 
-    lessons = LessonProgress.objects.for_user(user)
+    # Only what the learner can still open: content taken offline leaves the list (and the export keeps it).
+    lessons = LessonProgress.objects.for_user(user).filter(Lesson.objects.visible_q("lesson__"))
     parts = [
         part(lessons, _LESSON_VIEWED, "viewed_at", "pk", title="lesson__title", slug="lesson__slug"),
         part(lessons, _LESSON_COMPLETED, "completed_at", "pk", title="lesson__title", slug="lesson__slug"),
         part(
-            QuizAttempt.objects.for_user(user),
+            QuizAttempt.objects.for_user(user).filter(Quiz.objects.visible_q("quiz__")),
             _QUIZ,
             "submitted_at",
             "pk",
@@ -366,7 +362,9 @@ def recent_activity(user, *, limit: int = RECENT_LIMIT) -> list[Activity]:
             flag="passed",
         ),
         part(
-            ReviewLog.objects.filter(card__user=user, source="review"),
+            ReviewLog.objects.filter(
+                Question.objects.visible_q("card__question__"), card__user=user, source="review"
+            ),
             _REVIEW,
             "reviewed_at",
             "pk",
@@ -374,7 +372,9 @@ def recent_activity(user, *, limit: int = RECENT_LIMIT) -> list[Activity]:
             flag="correct",
         ),
         part(
-            SimulationRun.objects.for_user(user).filter(ending__isnull=False),
+            SimulationRun.objects.for_user(user).filter(
+                Simulation.objects.visible_q("simulation__"), ending__isnull=False
+            ),
             _SIMULATION,
             "finished_at",
             "pk",
@@ -501,7 +501,9 @@ def simulation_outcomes(user) -> list[SimulationOutcomes]:
         runs = [
             (r.simulation.slug, r.simulation.title, r.ending.title, r.ending.get_outcome_display())
             for r in SimulationRun.objects.for_user(user)
-            .filter(finished_at__isnull=False, ending__isnull=False)
+            .filter(
+                Simulation.objects.visible_q("simulation__"), finished_at__isnull=False, ending__isnull=False
+            )
             .select_related("simulation", "ending")
             .order_by("-finished_at", "-pk")[:50]
         ]
@@ -602,14 +604,13 @@ class Dashboard:
         return [q for q in self.quizzes if q.attempts]
 
 
-def published_courses(version: str | None = None) -> list[Course]:
-    """The published courses in order, from the content cache."""
-    version = version or content_version()
-    return cached(make_key("published-courses", version), lambda: list(Course.objects.published().in_order()))
+def published_courses() -> list[Course]:
+    """The visible courses in order (one query: it also reads their content versions)."""
+    return list(Course.objects.visible().in_order())
 
 
-def current_course(slug: str | None = None, *, version: str | None = None) -> Course | None:
-    courses = published_courses(version)
+def current_course(slug: str | None = None, *, courses: list[Course] | None = None) -> Course | None:
+    courses = published_courses() if courses is None else courses
     if slug:
         return next((course for course in courses if course.slug == slug), None)
     return courses[0] if courses else None
@@ -634,9 +635,8 @@ def course_content(course: Course) -> CourseContent:
     )
 
 
-def cached_course_content(course: Course, version: str | None = None) -> CourseContent:
-    version = version or content_version()
-    return cached(make_key("dashboard", course.pk, version), lambda: course_content(course))
+def cached_course_content(course: Course) -> CourseContent:
+    return cached(make_key("dashboard", course.pk, course.content_version), lambda: course_content(course))
 
 
 @dataclass(frozen=True)
@@ -768,72 +768,6 @@ def dashboard(
         result.review_due = queue.due
         result.next_review = queue.next_due
     return result
-
-
-# --- The learner's state in one query (for caching the dashboard) ---------------------------------------
-
-# Per learner table: (model, the path from the row to its user, aggregates). Aggregates are (function, column)
-# pairs: a new row raises COUNT(*) and MAX(id); a deleted one lowers COUNT(*); the rows edited in place (a
-# lesson viewed again or completed, a check answered again, a quiz submitted, a run finished, a review
-# re-rated, which rewrites its rating) change a COUNT or MAX of a timestamp, or a SUM of a score or rating.
-_STATE_TABLES = (
-    ("LessonProgress", "user_id", ("MAX viewed_at", "COUNT completed_at", "MAX completed_at")),
-    ("CheckAnswer", "user_id", ("MAX answered_at", "SUM score", "SUMBOOL correct")),
-    ("QuizAttempt", "user_id", ("COUNT submitted_at", "MAX submitted_at", "SUM percent", "SUMBOOL passed")),
-    ("Response", "attempt.user_id", ("MAX answered_at", "SUM score", "SUMBOOL correct")),
-    ("SimulationRun", "user_id", ("COUNT finished_at", "MAX finished_at", "COUNT ending_id")),
-    ("SimulationStep", "run.user_id", ()),
-    ("ReviewCard", "user_id", ()),
-    ("ReviewLog", "card.user_id", ("MAX reviewed_at", "SUM rating", "SUMBOOL correct")),
-    ("Certificate", "user_id", ("MAX issued_at",)),
-    ("CohortMembership", "user_id", ("MAX joined_at",)),
-)
-
-
-@functools.cache
-def _state_sql() -> tuple[str, int]:
-    """One SELECT of one aggregate row per learner table, cross-joined, and how many user-id parameters it takes."""
-    from django.apps import apps
-
-    quote = connection.ops.quote_name
-    parts: list[str] = []
-    for model_name, owner, aggregates in _STATE_TABLES:
-        model = apps.get_model("training", model_name)
-        table = quote(model._meta.db_table)
-        pk = quote(model._meta.pk.column)
-        if "." in owner:  # through a parent row: e.g. Response → its attempt's user
-            fk_name, user_column = owner.split(".")
-            fk = model._meta.get_field(fk_name)
-            parent = quote(fk.related_model._meta.db_table)
-            source = (
-                f"{table} INNER JOIN {parent} ON {table}.{quote(fk.column)} = "
-                f"{parent}.{quote(fk.related_model._meta.pk.column)}"
-            )
-            where = f"{parent}.{quote(user_column)} = %s"
-        else:
-            source, where = table, f"{table}.{quote(owner)} = %s"
-        selects = ["COUNT(*)", f"MAX({table}.{pk})"]
-        for aggregate in aggregates:
-            function, name = aggregate.split()
-            column = f"{table}.{quote(model._meta.get_field(name).column)}"
-            if function == "SUMBOOL":
-                selects.append(f"SUM(CASE WHEN {column} THEN 1 ELSE 0 END)")
-            else:
-                selects.append(f"{function}({column})")
-        named = ", ".join(f"{select} AS c{n}" for n, select in enumerate(selects))
-        # Table and column names come from the models' metadata, quoted; the only parameter is the user id.
-        parts.append(f"(SELECT {named} FROM {source} WHERE {where}) t{len(parts)}")  # noqa: S608  # nosec B608
-    return "SELECT * FROM " + ", ".join(parts), len(parts)  # noqa: S608  # nosec B608
-
-
-def learner_state(user) -> str:
-    """A fingerprint of everything the learner has done (one query): it changes with any new, deleted or
-    edited learner row the dashboard reads, so a cache keyed by it never has to be invalidated."""
-    sql, n_params = _state_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk] * n_params)
-        row = cursor.fetchone()
-    return hashlib.sha256(repr(row).encode()).hexdigest()[:24]
 
 
 @dataclass

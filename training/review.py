@@ -1,15 +1,7 @@
-"""Spaced-repetition review with FSRS: one card per learner and question, created on the first answer.
+"""The review queue: the learner's due cards, one at a time, answered through the one answer pipeline.
 
-The rating follows the answer: wrong → Again, right → Good. After a right answer on the review page the
-learner may say it was hard or easy: we schedule with Good at once (so a learner who walks away has a
-sensible schedule) and, if they then press "That was hard" / "That was easy", *re-rate that same review*:
-the log's rating is replaced and the card is recomputed from the state it had before the review (kept in
-the log as `card_before`). Only the card's latest review can be re-rated, so history stays consistent.
-
-Every answer is logged (ReviewLog: quiz, check or review), all times are UTC, and card state is stored as
-fsrs's own dict. The log's JSON is `fsrs.ReviewLog.to_dict()` plus three keys of ours: `card_before` (the
-card before this review), and for reviews given on /review/ `answer` and `snapshot` (what was shown and
-chosen, so the feedback can be shown again after a redirect and later edits do not rewrite it).
+A card is reviewable when its question is visible to learners and not part of an open assessment attempt
+(its answers would otherwise leak). Scheduling (FSRS ratings, due dates, re-rating) is training.scheduling.
 """
 
 from __future__ import annotations
@@ -19,83 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils.crypto import salted_hmac
-from fsrs import Card, Rating, Scheduler
-from fsrs import ReviewLog as FsrsLog
 
-from training import scoring
-from training.markup import citation_label
-from training.models import Category, Choice, Citation, Question, Quiz, QuizAttempt, ReviewCard, ReviewLog
-
-# No fuzzing: the same history always gives the same due date, which learners and tests can rely on.
-SCHEDULER = Scheduler(enable_fuzzing=False)
-
-SOURCES = ("quiz", "check", "review")
-# What the learner may say after a right answer on the review page.
-RERATINGS = {"hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
-
-
-class ReviewError(Exception):
-    """A review request that cannot be carried out; the message is shown to the learner."""
-
-
-def rating_for(correct: bool) -> Rating:
-    return Rating.Good if correct else Rating.Again
+from training.answering import Previous
+from training.grading import QuestionSpec, spec_from_question
+from training.models import Category, Choice, Citation, Question, Quiz, QuizAttempt, ReviewCard
+from training.scheduling import ReviewError
 
 
 def _now(when: datetime | None = None) -> datetime:
     return (when or datetime.now(UTC)).astimezone(UTC)
-
-
-@transaction.atomic
-def record_answer(
-    *,
-    user,
-    question: Question,
-    correct: bool,
-    source: str,
-    when: datetime | None = None,
-    rating: Rating | None = None,
-    answer: dict | None = None,
-    snapshot: dict | None = None,
-) -> ReviewCard:
-    """Schedule the question for this learner after an answer given in a quiz, a lesson check or a review."""
-    return _record(
-        user=user,
-        question=question,
-        correct=correct,
-        source=source,
-        when=when,
-        rating=rating,
-        answer=answer,
-        snapshot=snapshot,
-    )[0]
-
-
-def _record(*, user, question, correct, source, when, rating, answer=None, snapshot=None):
-    when = _now(when)
-    card_row, created = ReviewCard.objects.select_for_update().get_or_create(
-        user=user,
-        question=question,
-        defaults={"card": Card(due=when).to_dict(), "due": when, "created_at": when},
-    )
-    before = card_row.card
-    chosen = rating or rating_for(correct)
-    card, log = SCHEDULER.review_card(Card.from_dict(before), chosen, review_datetime=when)
-    card_row.card = card.to_dict()
-    card_row.due = card.due
-    card_row.save(update_fields=["card", "due"])
-    data: dict[str, Any] = {**log.to_dict(), "card_before": before}
-    if answer is not None:
-        data["answer"] = answer
-    if snapshot is not None:
-        data["snapshot"] = snapshot
-    log_row = ReviewLog.objects.create(
-        card=card_row, rating=int(chosen), correct=correct, log=data, reviewed_at=when, source=source
-    )
-    return card_row, log_row
 
 
 # --- The queue -----------------------------------------------------------------------------------------
@@ -104,9 +30,7 @@ def _record(*, user, question, correct, source, when, rating, answer=None, snaps
 def _visible_question_q() -> Q:
     # Learners never see archived or draft content, so cards of such questions wait (they are not deleted:
     # the question may come back).
-    from training.mastery import visible_questions_q
-
-    return visible_questions_q("question__")
+    return Question.objects.visible_q("question__")
 
 
 def held_back_question_ids(user) -> set[int]:
@@ -164,11 +88,11 @@ def queue_state(user, *, now: datetime | None = None) -> QueueState:
 
 def _question_queryset():
     return Question.objects.prefetch_related(
-        Prefetch("choices", queryset=Choice.objects.published().in_order()),
-        Prefetch("categories", queryset=Category.objects.published().in_order()),
+        Prefetch("choices", queryset=Choice.objects.visible().in_order()),
+        Prefetch("categories", queryset=Category.objects.visible().in_order()),
         Prefetch(
             "citations",
-            queryset=Citation.objects.published().in_order().select_related("section", "reference"),
+            queryset=Citation.objects.visible().in_order().select_related("section", "reference"),
             to_attr="shown_citations",
         ),
     )
@@ -195,117 +119,43 @@ def get_card(user, card_id: int) -> ReviewCard:
 
 
 def scope(card: ReviewCard) -> str:
-    """The scope of the choice tokens on the review form (see scoring.choice_token)."""
+    """The scope of the choice tokens on the review form (see training.answer_forms.choice_token)."""
     return f"review:{card.pk}"
 
 
-def shown_spec(card: ReviewCard) -> scoring.QuestionSpec:
+def shown_spec(card: ReviewCard) -> QuestionSpec:
     """The question as the review page shows it: published choices in an order that is stable for the card
     but follows neither the authored order (which may be the right order of steps) nor the database order."""
-    spec = scoring.spec_from_question(card.question)
+    spec = spec_from_question(card.question)
     seed = salted_hmac("training.review.order", f"{card.pk}:{card.question_id}").hexdigest()
     choices = list(spec.choices)
     random.Random(seed).shuffle(choices)
-    return scoring.QuestionSpec(kind=spec.kind, choices=tuple(choices), categories=spec.categories)
+    return QuestionSpec(kind=spec.kind, choices=tuple(choices), categories=spec.categories)
 
 
-def citations_of(question: Question) -> list[dict[str, str]]:
-    """Citations as the feedback shows them (text and URL), for the snapshot."""
-    return [citation_label(citation) for citation in question.shown_citations]
+# --- Answering -----------------------------------------------------------------------------------------
 
 
-# --- Answering and re-rating ---------------------------------------------------------------------------
+class InReview:
+    """Where a review-page answer is recorded: in the card's review log (with the answer and the snapshot,
+    written by scheduling). A card that is not due refuses answers, except the same answer posted again
+    (a double click, a replayed form), which returns the review already logged."""
 
+    source = "review"
 
-@dataclass(frozen=True)
-class Reviewed:
-    card: ReviewCard
-    log: ReviewLog
-    grade: scoring.Grade
-    repeated: bool = False  # a double submit: the earlier review is returned, nothing new is logged
+    def __init__(self, card: ReviewCard):
+        self.card = card
 
+    def find_previous(
+        self, *, user, question: Question, answer: dict[str, Any], snapshot: dict[str, Any], when: datetime
+    ) -> Previous | None:
+        locked = ReviewCard.objects.for_user(user).select_for_update().get(pk=self.card.pk)
+        if locked.due <= when:
+            return None
+        last = locked.logs.order_by("-reviewed_at", "-pk").first()
+        if last is not None and last.source == "review" and last.log.get("answer") == answer:
+            return Previous(row=last, answer=answer, snapshot=last.log.get("snapshot") or snapshot)
+        raise ReviewError("This question is not due for review yet.")
 
-def answer_card(*, user, card_id: int, data, when: datetime | None = None) -> Reviewed:
-    """Grade a posted answer to a due card, log it as a review and reschedule the card.
-
-    Raises ReviewCard.DoesNotExist (not the learner's, or not reviewable), scoring.AnswerError (bad form)
-    or ReviewError (not due). Posting the same answer twice (double click, replayed form) logs it once.
-    """
-    when = _now(when)
-    card = get_card(user, card_id)
-    spec = shown_spec(card)
-    answer = scoring.parse_answer(spec, data, scope=scope(card))
-    with transaction.atomic():
-        locked = ReviewCard.objects.select_for_update().get(pk=card.pk)
-        if locked.due > when:
-            last = locked.logs.order_by("-reviewed_at", "-pk").first()
-            if last is not None and last.source == "review" and last.log.get("answer") == answer:
-                return Reviewed(card=locked, log=last, grade=scoring.grade(spec, answer), repeated=True)
-            raise ReviewError("This question is not due for review yet.")
-        graded = scoring.grade(spec, answer)
-        snap = scoring.snapshot(card.question, spec, citations_of(card.question))
-        card_row, log_row = _record(
-            user=user,
-            question=card.question,
-            correct=graded.correct,
-            source="review",
-            when=when,
-            rating=None,
-            answer=answer,
-            snapshot=snap,
-        )
-    return Reviewed(card=card_row, log=log_row, grade=graded)
-
-
-def get_review_log(user, log_id: int) -> ReviewLog:
-    """One of the learner's own review-page logs, or ReviewLog.DoesNotExist."""
-    return ReviewLog.objects.select_related("card", "card__question").get(
-        pk=log_id, card__user=user, source="review"
-    )
-
-
-def is_latest(log: ReviewLog) -> bool:
-    latest = log.card.logs.order_by("-reviewed_at", "-pk").values_list("pk", flat=True).first()
-    return latest == log.pk
-
-
-@transaction.atomic
-def rerate(*, user, log_id: int, rating: str) -> ReviewLog:
-    """Replace a right answer's Good with Hard or Easy (or back), recomputing the card from before the review.
-
-    Only the learner's own, latest, right review-page answer can be re-rated (ReviewError otherwise).
-    """
-    log_row = get_review_log(user, log_id)  # someone else's review is a 404 whatever was posted
-    if rating not in RERATINGS:
-        raise ReviewError("Choose hard, good or easy.")
-    card_row = ReviewCard.objects.select_for_update().get(pk=log_row.card_id)
-    log_row = ReviewLog.objects.get(pk=log_row.pk)  # read again under the card's lock
-    if not log_row.correct:
-        raise ReviewError(
-            "Only a right answer can be rated hard or easy; a wrong one comes back soon anyway."
-        )
-    latest = card_row.logs.order_by("-reviewed_at", "-pk").values_list("pk", flat=True).first()
-    if latest != log_row.pk:
-        raise ReviewError(
-            "This question has been answered again since; that answer can no longer be re-rated."
-        )
-    before = log_row.log.get("card_before")
-    if before is None:
-        raise ReviewError("This review cannot be re-rated.")
-    chosen = RERATINGS[rating]
-    when = log_row.reviewed_at.astimezone(UTC)
-    card, log = SCHEDULER.review_card(Card.from_dict(before), chosen, review_datetime=when)
-    card_row.card = card.to_dict()
-    card_row.due = card.due
-    card_row.save(update_fields=["card", "due"])
-    log_row.rating = int(chosen)
-    log_row.log = {**log_row.log, **log.to_dict()}
-    log_row.save(update_fields=["rating", "log"])
-    return log_row
-
-
-def fsrs_log(log: ReviewLog) -> FsrsLog:
-    return FsrsLog.from_dict(log.log)
-
-
-RATING_NAMES = {int(Rating.Again): "Again", int(Rating.Hard): "Hard", int(Rating.Good): "Good", 4: "Easy"}
+    def store(self, **kwargs) -> None:
+        return None  # the review log that scheduling writes is the record

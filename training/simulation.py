@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
+from training import versions
 from training.curriculum.guards import GuardError, parse_guard
 from training.models import Lesson, Meter, Node, Option, Simulation, SimulationRun, SimulationStep
 
@@ -146,7 +147,7 @@ def available_options(options: list[Option], values: dict[str, int]) -> list[Opt
     when their guard is met, show-when-unavailable ones always (marked unavailable with the reason)."""
     shown = []
     for option in options:
-        if option.archived or not option.is_published:
+        if not option.is_published:  # the row rule: the node's simulation is visible
             continue
         if guard_met(option, values):
             shown.append(OptionView(option, True))
@@ -156,11 +157,11 @@ def available_options(options: list[Option], values: dict[str, int]) -> list[Opt
 
 
 def learner_options(node_id: int):
-    return Option.objects.published().filter(node_id=node_id).in_order()
+    return Option.objects.visible().filter(node_id=node_id).in_order()
 
 
 def learner_meters(simulation_id: int) -> list[Meter]:
-    return list(Meter.objects.published().filter(simulation_id=simulation_id).in_order())
+    return list(Meter.objects.visible().filter(simulation_id=simulation_id).in_order())
 
 
 # Runs ---------------------------------------------------------------------------------------------------------
@@ -194,15 +195,18 @@ def start_run(*, user, simulation: Simulation, restart: bool = False) -> Simulat
         if current is not None:
             current.finished_at = timezone.now()
             current.save(update_fields=["finished_at"])
+            versions.bump_learner(user.pk)
         try:
             with transaction.atomic():
-                return SimulationRun.objects.create(
+                run = SimulationRun.objects.create(
                     user=user,
                     simulation=simulation,
                     current_node_id=simulation.start_node_id,
                     meters={m.key: m.start for m in meters},
                     started_at=timezone.now(),
                 )
+                versions.bump_learner(user.pk)
+                return run
         except IntegrityError:
             # Another request opened the run between our read and our write: use that one.
             existing = open_run(user=user, simulation=simulation)
@@ -269,6 +273,7 @@ def choose(
             run.ending = next_node
             fields += ["finished_at", "ending"]
         run.save(update_fields=fields)
+        versions.bump_learner(user.pk)
     return ChoiceResult(run=run, step=step, changes=meter_changes(meters, before, after, option.effects))
 
 
@@ -288,13 +293,11 @@ def simulation_graph(simulation: Simulation) -> tuple[dict[int, Node], dict[int,
         for node in Node.objects.active()
         .filter(simulation=simulation)
         .prefetch_related(
-            Prefetch(
-                "related_lessons", queryset=Lesson.objects.published().in_order(), to_attr="lessons_shown"
-            )
+            Prefetch("related_lessons", queryset=Lesson.objects.visible().in_order(), to_attr="lessons_shown")
         )
     }
     options: dict[int, list[Option]] = {}
-    for option in Option.objects.published().filter(node__simulation=simulation).in_order():
+    for option in Option.objects.visible().filter(node__simulation=simulation).in_order():
         options.setdefault(option.node_id, []).append(option)
     return nodes, options
 
@@ -344,7 +347,7 @@ def outcomes_for(user, *, limit: int = 50) -> list[RunOutcome]:
 
     runs = (
         SimulationRun.objects.for_user(user)
-        .filter(finished_at__isnull=False, ending__isnull=False)
+        .filter(Simulation.objects.visible_q("simulation__"), finished_at__isnull=False, ending__isnull=False)
         .select_related("simulation", "ending")
         .order_by("-finished_at", "-pk")[:limit]
     )

@@ -128,7 +128,7 @@ def analyse_paths(
     simulation: Simulation, *, max_paths: int = DEFAULT_MAX_PATHS, max_depth: int = DEFAULT_MAX_DEPTH
 ) -> PathAnalysis:
     """The simulation's map and every simple path from its start to an ending (3 queries)."""
-    meters = list(Meter.objects.published().filter(simulation=simulation).in_order())
+    meters = list(Meter.objects.visible().filter(simulation=simulation).in_order())
     order = {meter.key: index for index, meter in enumerate(meters)}
     nodes = {n.pk: n for n in Node.objects.active().filter(simulation=simulation).in_order()}
     map_nodes: dict[int, MapNode] = {pk: MapNode(node, []) for pk, node in nodes.items()}

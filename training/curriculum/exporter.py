@@ -99,7 +99,7 @@ class _Course:
             .prefetch_related("tracks", "objectives", Prefetch("meters", m.Meter.objects.active().in_order()))
         )
         self.nodes = list(
-            m.Node.objects.filter(simulation__course_id=cid, archived=False)
+            m.Node.objects.active().filter(simulation__course_id=cid)
             .in_order()
             .prefetch_related(
                 "related_lessons",

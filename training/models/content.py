@@ -15,23 +15,100 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from training.versions import new_token
+
 
 class Status(models.TextChoices):
     PUBLISHED = "published", "Published"
     DRAFT = "draft", "Draft"
 
 
+def published_q(prefix: str = "") -> Q:
+    """The row rule: the object at `prefix` is itself published and not archived, whatever its parents are."""
+    return Q(**{f"{prefix}status": Status.PUBLISHED, f"{prefix}archived": False})
+
+
+def chain_q(prefix: str, parent_paths: tuple[str, ...]) -> Q:
+    """The row rule for the object at `prefix` and for each parent reached from it by `parent_paths`.
+
+    This is the one place the learner visibility rule is written. Authors take a whole course or module
+    offline by setting *its* status to draft (or the loader archives it); the lessons, quizzes and
+    simulations under it keep their own status. So an object is visible only if it and every parent up to
+    its course pass the row rule: each hand-written copy of this chain eventually forgot a link (a draft
+    course's simulations stayed reachable while its lessons answered 404).
+    """
+    q = published_q(prefix)
+    for path in parent_paths:
+        q &= published_q(f"{prefix}{path}")
+    return q
+
+
 class ContentQuerySet(models.QuerySet):
+    """Visibility and order of curriculum objects.
+
+    - `visible()` / `visible_q(prefix)`: what learners may see, the object and its module and course
+      published and not archived (chain_q). Every learner page, the learning path, progress, mastery,
+      review and certificates use it; the `_q` form applies the same rule across a relation
+      (`ReviewCard.objects.filter(Question.objects.visible_q("question__"))`).
+    - `published()` / `published_q(prefix)`: the row rule alone, for children loaded under a parent that is
+      already known to be visible (a visible question's choices). For models without parents in the chain
+      (the course itself, choices, options, meters…) `visible()` is the same filter.
+    - `active()` / `active_q(prefix)`: the current curriculum, drafts included (not archived): what
+      instructors and the exporter work with.
+    """
+
+    # Paths from this model to the parents whose status it inherits, nearest first. Empty for the course and
+    # for children that are only ever loaded under an already-visible parent (choices, nodes, citations…).
+    parent_paths: tuple[str, ...] = ()
+
+    def visible_q(self, prefix: str = "") -> Q:
+        return chain_q(prefix, self.parent_paths)
+
+    def visible(self):
+        """What learners may see: this object, its module (where it has one) and its course are published
+        and not archived."""
+        return self.filter(self.visible_q())
+
+    def published_q(self, prefix: str = "") -> Q:
+        return published_q(prefix)
+
     def published(self):
-        """What learners may see: published and not archived."""
-        return self.filter(status=Status.PUBLISHED, archived=False)
+        """The row rule only (published and not archived), for children of a parent already known to be
+        visible; anything a learner reaches on its own goes through visible()."""
+        return self.filter(published_q())
+
+    def active_q(self, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}archived": False})
 
     def active(self):
         """Everything in the current curriculum, drafts included (not archived)."""
-        return self.filter(archived=False)
+        return self.filter(self.active_q())
 
     def in_order(self):
         return self.order_by("position", "pk")
+
+
+class CoursePartQuerySet(ContentQuerySet):
+    """Tracks, glossary terms and modules: visible when they and their course are."""
+
+    parent_paths = ("course__",)
+
+
+class ModulePartQuerySet(ContentQuerySet):
+    """Lessons, quizzes, simulations and learning objectives: visible when they, their module and its course
+    are."""
+
+    parent_paths = ("module__", "module__course__")
+
+
+class QuestionQuerySet(ContentQuerySet):
+    def visible_q(self, prefix: str = "") -> Q:
+        """A question is visible when it is published and not archived and so is the whole chain of its quiz
+        or of its lesson (an inline check): it has exactly one of the two."""
+        module_chain = ModulePartQuerySet.parent_paths
+        return published_q(prefix) & (
+            chain_q(f"{prefix}quiz__", module_chain) | chain_q(f"{prefix}lesson__", module_chain)
+        )
 
 
 class Content(models.Model):
@@ -51,6 +128,8 @@ class Content(models.Model):
 
     @property
     def is_published(self) -> bool:
+        """The row rule (ContentQuerySet.published()) on a loaded object: for a child whose parent is already
+        known to be visible, such as an option at a node of a visible simulation."""
         return self.status == Status.PUBLISHED and not self.archived
 
 
@@ -87,9 +166,22 @@ class Course(Content):
         related_name="+",
         help_text="The quiz that must be passed for the certificate.",
     )
+    content_version = models.CharField(
+        max_length=16,
+        default=new_token,
+        editable=False,
+        help_text="Replaced whenever the course's content changes; caches key on it (training.versions).",
+    )
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.content_version = new_token()  # any edit of the course itself is a new version
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "content_version"}
+        super().save(*args, **kwargs)
 
 
 class Track(CourseContent):
@@ -105,6 +197,8 @@ class Track(CourseContent):
     examples = models.JSONField(default=list, blank=True)
     comparison = models.JSONField(default=dict, blank=True, help_text="Dimension → short cell text.")
 
+    objects = CoursePartQuerySet.as_manager()
+
     def __str__(self) -> str:
         return self.name
 
@@ -117,6 +211,8 @@ class GlossaryTerm(CourseContent):
     term = models.CharField(max_length=200)
     definition = models.TextField(help_text="Markdown.")
     tracks = models.ManyToManyField(Track, blank=True, related_name="glossary_terms")
+
+    objects = CoursePartQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.term
@@ -168,6 +264,8 @@ class Module(CourseContent):
     title = models.CharField(max_length=200)
     summary = models.TextField(help_text="Markdown.")
 
+    objects = CoursePartQuerySet.as_manager()
+
     def __str__(self) -> str:
         return self.title
 
@@ -176,6 +274,8 @@ class LearningObjective(CourseContent):
     course_parent = "module"
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="objectives")
     text = models.CharField(max_length=500)
+
+    objects = ModulePartQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.text
@@ -190,6 +290,8 @@ class Lesson(CourseContent):
     tracks = models.ManyToManyField(Track, blank=True, related_name="lessons")
     objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="lessons")
     key_terms = models.ManyToManyField(GlossaryTerm, blank=True, related_name="lessons")
+
+    objects = ModulePartQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.title
@@ -211,6 +313,8 @@ class Quiz(CourseContent):
     pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent, 0–100.")
     attempts_allowed = models.PositiveSmallIntegerField(default=0, help_text="0 = unlimited.")
     shuffle = models.BooleanField(default=False, help_text="Shuffle choices per attempt.")
+
+    objects = ModulePartQuerySet.as_manager()
 
     class Meta(CourseContent.Meta):
         verbose_name_plural = "quizzes"
@@ -245,6 +349,8 @@ class Question(CourseContent):
     explanation = models.TextField(help_text="Markdown: why the best answer is best.")
     tracks = models.ManyToManyField(Track, blank=True, related_name="questions")
     objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="questions")
+
+    objects = QuestionQuerySet.as_manager()
 
     class Meta(CourseContent.Meta):
         constraints = [
@@ -322,6 +428,8 @@ class Simulation(CourseContent):
     )
     tracks = models.ManyToManyField(Track, blank=True, related_name="simulations")
     objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="simulations")
+
+    objects = ModulePartQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.title

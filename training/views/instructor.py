@@ -55,14 +55,14 @@ def _simulation(cohort: Cohort, slug: str) -> Simulation:
 
 
 def _quizzes(cohort: Cohort):
-    return Quiz.objects.filter(course=cohort.course, archived=False).order_by(
-        "module__position", "position", "pk"
-    )
+    return Quiz.objects.active().filter(course=cohort.course).order_by("module__position", "position", "pk")
 
 
 def _simulations(cohort: Cohort):
-    return Simulation.objects.filter(course=cohort.course, archived=False).order_by(
-        "module__position", "position", "pk"
+    return (
+        Simulation.objects.active()
+        .filter(course=cohort.course)
+        .order_by("module__position", "position", "pk")
     )
 
 
@@ -71,7 +71,7 @@ class CohortForm(forms.Form):
         label="Cohort name", max_length=200, help_text="For example “Spring 2026, group B”."
     )
     course = forms.ModelChoiceField(
-        label="Course", queryset=Course.objects.filter(archived=False).order_by("title"), empty_label=None
+        label="Course", queryset=Course.objects.active().order_by("title"), empty_label=None
     )
 
 

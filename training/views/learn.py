@@ -17,7 +17,12 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from training import lessons as lesson_flow
-from training.content_cache import cached, content_version, make_key
+from training.answer_forms import AnswerForm, answer_form
+from training.answering import answer_question, question_snapshot
+from training.content_cache import cached, make_key
+from training.feedback import Feedback, feedback_for
+from training.grading import spec_from_question
+from training.lessons import InLessonCheck
 from training.markup import citation_label, render_markdown
 from training.models import (
     Category,
@@ -29,45 +34,31 @@ from training.models import (
     Lesson,
     LessonProgress,
     Question,
-    Status,
     Track,
 )
 from training.pathway import OutlineItem, course_outline, module_progress, neighbours
-from training.scoring import (
-    AnswerError,
-    QuestionForm,
-    Review,
-    parse_answer,
-    question_form,
-    review,
-    snapshot,
-    spec_from_question,
-)
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-PUBLISHED = Q(status=Status.PUBLISHED, archived=False)
-
-
 def published_courses():
-    return Course.objects.published().in_order()
+    return Course.objects.visible().in_order()
 
 
 def citations_prefetch(to_attr: str = "shown_citations") -> Prefetch:
     return Prefetch(
         "citations",
-        queryset=Citation.objects.published().in_order().select_related("section", "reference"),
+        queryset=Citation.objects.visible().in_order().select_related("section", "reference"),
         to_attr=to_attr,
     )
 
 
 def question_prefetches() -> list:
     return [
-        Prefetch("choices", queryset=Choice.objects.published().in_order()),
-        Prefetch("categories", queryset=Category.objects.published().in_order()),
+        Prefetch("choices", queryset=Choice.objects.visible().in_order()),
+        Prefetch("categories", queryset=Category.objects.visible().in_order()),
         citations_prefetch(),
     ]
 
@@ -91,9 +82,7 @@ def ask_to_log_in(request: HtmxHttpRequest, back_to: str) -> HttpResponse:
 
 
 def published_tracks():
-    return (
-        Track.objects.published().filter(course__status=Status.PUBLISHED, course__archived=False).in_order()
-    )
+    return Track.objects.visible().in_order()
 
 
 @require_GET
@@ -137,27 +126,14 @@ def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
         published_tracks().select_related("course").prefetch_related(citations_prefetch()), slug=slug
     )
     lessons = list(
-        track.lessons.published()
-        .filter(module__status=Status.PUBLISHED, module__archived=False)
-        .select_related("module")
-        .order_by("module__position", "position", "pk")
+        track.lessons.visible().select_related("module").order_by("module__position", "position", "pk")
     )
     questions = list(
-        track.questions.published()
-        .filter(
-            Q(quiz__status=Status.PUBLISHED, quiz__archived=False, quiz__module__status=Status.PUBLISHED)
-            | Q(
-                lesson__status=Status.PUBLISHED,
-                lesson__archived=False,
-                lesson__module__status=Status.PUBLISHED,
-            )
-        )
+        track.questions.visible()
         .select_related("quiz", "lesson")
         .order_by("quiz__module__position", "lesson__module__position", "position", "pk")
     )
-    glossary = {
-        term.slug: term for term in GlossaryTerm.objects.published().filter(course_id=track.course_id)
-    }
+    glossary = {term.slug: term for term in GlossaryTerm.objects.visible().filter(course_id=track.course_id)}
     context = {
         "track": track,
         "definition_html": render_markdown(track.definition, glossary, heading_level=3),
@@ -174,9 +150,8 @@ def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def glossary(request: HttpRequest) -> HttpResponse:
     terms = list(
-        GlossaryTerm.objects.published()
-        .filter(course__status=Status.PUBLISHED, course__archived=False)
-        .prefetch_related(Prefetch("tracks", queryset=Track.objects.published().in_order()))
+        GlossaryTerm.objects.visible()
+        .prefetch_related(Prefetch("tracks", queryset=Track.objects.visible().in_order()))
         .order_by("term", "pk")
     )
     return render(request, "training/glossary.html", {"terms": terms})
@@ -190,8 +165,8 @@ class CheckView:
     """One inline knowledge check as the lesson page shows it: a form, or the feedback on the answer."""
 
     question: Question
-    form: QuestionForm | None = None
-    review: Review | None = None
+    form: AnswerForm | None = None
+    feedback: Feedback | None = None
     notice: str = ""
 
     @property
@@ -203,38 +178,27 @@ def check_scope(question: Question) -> str:
     return f"check:{question.pk}"
 
 
-def check_view(
-    question: Question,
-    *,
-    answer: dict | None = None,
-    again: bool = False,
-    error: str = "",
-    posted=None,
-    notice: str = "",
-) -> CheckView:
-    spec = spec_from_question(question)
-    if answer is not None and not again and not error:
-        snap = snapshot(question, spec, [citation_label(c) for c in question.shown_citations])
-        return CheckView(question=question, review=review(snap, answer), notice=notice)
-    form = question_form(
-        spec,
+def check_form(question: Question, **kwargs) -> AnswerForm:
+    return answer_form(
+        spec_from_question(question),
         scope=check_scope(question),
         id=f"check-{question.pk}-form",
         prompt=question.prompt,
-        answer=answer if again else None,
-        error=error,
-        posted=posted,
+        **kwargs,
     )
-    return CheckView(question=question, form=form, notice=notice)
+
+
+def check_view(question: Question, *, answer: dict | None = None, again: bool = False) -> CheckView:
+    """The check as the page shows it: the feedback on the learner's stored `answer`, or the form (showing
+    that answer again when they chose to answer again)."""
+    if answer is not None and not again:
+        snap = question_snapshot(question, spec_from_question(question))
+        return CheckView(question=question, feedback=feedback_for(snap, answer))
+    return CheckView(question=question, form=check_form(question, answer=answer))
 
 
 def lesson_queryset():
-    return Lesson.objects.published().filter(
-        module__status=Status.PUBLISHED,
-        module__archived=False,
-        module__course__status=Status.PUBLISHED,
-        module__course__archived=False,
-    )
+    return Lesson.objects.visible()
 
 
 def get_lesson(slug: str) -> Lesson:
@@ -244,7 +208,7 @@ def get_lesson(slug: str) -> Lesson:
 def lesson_checks(lesson: Lesson) -> list[Question]:
     """The lesson's published checks with their choices, categories and citations (four queries)."""
     return list(
-        Question.objects.published()
+        Question.objects.visible()
         .filter(lesson_id=lesson.pk)
         .in_order()
         .prefetch_related(*question_prefetches())
@@ -256,7 +220,7 @@ def lesson_glossary(lesson: Lesson) -> tuple[dict[str, GlossaryTerm], list[Gloss
     query."""
     key_term_ids = Lesson.key_terms.through.objects.filter(lesson_id=lesson.pk).values("glossaryterm_id")
     terms = list(
-        GlossaryTerm.objects.published()
+        GlossaryTerm.objects.visible()
         .annotate(is_key_term=Exists(key_term_ids.filter(glossaryterm_id=OuterRef("pk"))))
         .filter(Q(course_id=lesson.course_id) | Q(is_key_term=True))
         .only("slug", "term", "definition", "course_id")
@@ -266,9 +230,9 @@ def lesson_glossary(lesson: Lesson) -> tuple[dict[str, GlossaryTerm], list[Gloss
     return glossary, [term for term in terms if term.is_key_term]
 
 
-def cached_outline(course: Course, version: str) -> list[OutlineItem]:
+def cached_outline(course: Course) -> list[OutlineItem]:
     """The course's outline for previous / next, cached per content version."""
-    return cached(make_key("outline", course.pk, version), lambda: course_outline(course))
+    return cached(make_key("outline", course.pk, course.content_version), lambda: course_outline(course))
 
 
 @dataclass
@@ -287,11 +251,11 @@ def lesson_content(lesson: Lesson) -> LessonContent:
     glossary, key_terms = lesson_glossary(lesson)
     return LessonContent(
         body_html=render_markdown(lesson.body, glossary, heading_level=3, id_prefix="body"),
-        objectives=list(lesson.objectives.published().in_order().only("text")),
+        objectives=list(lesson.objectives.visible().in_order().only("text")),
         key_terms=[(term, render_markdown(term.definition)) for term in key_terms],
         citations=[
             citation_label(c)
-            for c in Citation.objects.published()
+            for c in Citation.objects.visible()
             .in_order()
             .filter(lesson=lesson)
             .select_related("section", "reference")
@@ -309,8 +273,8 @@ def lesson_context(
 ) -> dict:
     """Everything the lesson page shows. `progress`: the learner's row when the caller already has it."""
     user = request.user
-    version = content_version()
-    content = cached(make_key("lesson", lesson.pk, version), lambda: lesson_content(lesson))
+    course = lesson.module.course
+    content = cached(make_key("lesson", lesson.pk, course.content_version), lambda: lesson_content(lesson))
     checks = content.checks
     answers: dict[int, dict] = {}
     if user.is_authenticated:
@@ -334,7 +298,7 @@ def lesson_context(
             views.append(check_view(check, answer=answers.get(check.pk), again=check.pk in again))
     # Previous / next from the course's outline (titles and slugs only); the module's progress from the
     # learner's finished items in this module: not the whole learning path.
-    outline = cached_outline(lesson.module.course, version)
+    outline = cached_outline(course)
     previous_item, next_item = neighbours(outline, "lesson", lesson.pk)
     module_path = module_progress(user, lesson.module_id, outline) if user.is_authenticated else None
     lesson_page = lesson.get_absolute_url()
@@ -383,7 +347,7 @@ def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _get_check(lesson: Lesson, question_id: int) -> Question:
     try:
-        return lesson.checks.published().prefetch_related(*question_prefetches()).get(pk=question_id)
+        return lesson.checks.visible().prefetch_related(*question_prefetches()).get(pk=question_id)
     except Question.DoesNotExist:
         raise Http404("No such check in this lesson.") from None
 
@@ -394,11 +358,9 @@ def lesson_check(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpR
     check = _get_check(lesson, question_id)
     if not request.user.is_authenticated:
         return ask_to_log_in(request, lesson.get_absolute_url())
-    spec = spec_from_question(check)
-    try:
-        answer = parse_answer(spec, request.POST, scope=check_scope(check))
-    except AnswerError as error:
-        view = check_view(check, error=str(error), posted=request.POST)
+    form = check_form(check, data=request.POST)
+    if not form.is_valid():
+        view = CheckView(question=check, form=form)
         if request.htmx:
             return render(
                 request,
@@ -408,13 +370,14 @@ def lesson_check(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpR
             )
         context = lesson_context(request, lesson, check_views={check.pk: view})
         return render(request, "training/lesson_detail.html", context, status=422)
-    result = lesson_flow.answer_check(user=request.user, question=check, spec=spec, answer=answer)
-    notice = "" if result.recorded else "You sent this answer twice; it was recorded once."
+    answered = answer_question(
+        user=request.user, question=check, spec=form.spec, answer=form.answer, recorder=InLessonCheck()
+    )
+    notice = "" if answered.recorded else "You sent this answer twice; it was recorded once."
     if request.htmx:
+        view = CheckView(question=check, feedback=answered.feedback, notice=notice)
         response = render(
-            request,
-            "training/lesson_detail.html#check",
-            {"check": check_view(check, answer=answer, notice=notice), "lesson": lesson, "focus": True},
+            request, "training/lesson_detail.html#check", {"check": view, "lesson": lesson, "focus": True}
         )
         response["HX-Trigger"] = "progress-changed"
         return response
@@ -430,7 +393,7 @@ def lesson_complete(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return ask_to_log_in(request, lesson.get_absolute_url())
     progress, newly = lesson_flow.complete_lesson(user=request.user, lesson=lesson)
     if request.htmx:
-        outline = cached_outline(lesson.module.course, content_version())
+        outline = cached_outline(lesson.module.course)
         response = render(
             request,
             "training/lesson_detail.html#completion",

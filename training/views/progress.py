@@ -22,8 +22,11 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
-from training import certificates, mydata, progress, review, scoring
-from training.content_cache import content_version, make_key
+from training import certificates, mydata, progress, review, scheduling, versions
+from training.answer_forms import AnswerForm, answer_form
+from training.answering import answer_question
+from training.content_cache import make_key
+from training.feedback import Feedback, feedback_for
 from training.models import Course, ReviewCard, ReviewLog
 
 
@@ -42,20 +45,21 @@ _DASH_PARTS = ("intro", "continue", "stats", "body")
 _DASH_TIMEOUT = 60 * 60  # a learner's entries of earlier states simply age out
 
 
-def _dashboard_parts(request: HttpRequest, course: Course | None, version: str) -> dict[str, str]:
+def _dashboard_parts(request: HttpRequest, course: Course, courses: list[Course]) -> dict[str, str]:
     """The learner's part of the page as HTML, from the cache when nothing they did has changed since.
 
-    Keyed by the learner, the content version and learner_state() (one query: any new, deleted or edited row
-    of theirs gives a new key, so nothing is ever invalidated); the date too, so nothing shown can go stale
-    overnight. The review queue (due now, next due) depends on the time and is not part of it."""
+    Keyed by the learner, the content versions of the courses shown and the learner's state version (one
+    query: every workflow that writes their state replaces it, so nothing is ever invalidated); the date
+    too, so nothing shown can go stale overnight. The review queue (due now, next due) depends on the time
+    and is not part of it."""
     user = request.user
     key = make_key(
         "dashboard-html",
         user.pk,
         user.date_joined,  # an id reused after an account is deleted is another learner
-        version,
-        course.pk if course is not None else None,
-        progress.learner_state(user),
+        versions.courses_version(courses),
+        course.pk,
+        versions.learner_version(user),
         timezone.now().date(),
     )
     try:
@@ -65,11 +69,11 @@ def _dashboard_parts(request: HttpRequest, course: Course | None, version: str) 
         parts = None
     if parts is not None:
         return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308  # nosec B308 B703
-    content = progress.cached_course_content(course, version) if course is not None else None
+    content = progress.cached_course_content(course)
     data = progress.dashboard(user, course, content=content, with_queue=False)
     context = {
         "dash": data,
-        "courses": [{"slug": c.slug, "title": c.title} for c in progress.published_courses(version)],
+        "courses": [{"slug": c.slug, "title": c.title} for c in courses],
     }
     # No request: these parts use no context processor, so what is cached is the same for every request.
     parts = {
@@ -86,11 +90,11 @@ def _dashboard_parts(request: HttpRequest, course: Course | None, version: str) 
 @require_GET
 @login_required
 def progress_dashboard(request: HtmxHttpRequest) -> HttpResponse:
-    version = content_version()
-    course = progress.current_course(request.GET.get("course") or None, version=version)
+    courses = progress.published_courses()
+    course = progress.current_course(request.GET.get("course") or None, courses=courses)
     if course is None and request.GET.get("course"):
         raise Http404("No such course.")
-    parts = _dashboard_parts(request, course, version) if course is not None else {}
+    parts = _dashboard_parts(request, course, courses) if course is not None else {}
     queue = review.queue_state(request.user) if course is not None else None
     return render(
         request,
@@ -117,34 +121,32 @@ def progress_summary(request: HtmxHttpRequest) -> HttpResponse:
 # --- Review --------------------------------------------------------------------------------------------
 
 
-def _card_context(card: ReviewCard, *, error: str = "", posted=None) -> dict:
+def _card_form(card: ReviewCard, data=None) -> AnswerForm:
     spec = review.shown_spec(card)
-    form = scoring.question_form(
-        spec,
-        scope=review.scope(card),
-        id=f"review-{card.pk}",
-        prompt=card.question.prompt,
-        error=error,
-        posted=posted,
-    )
+    return answer_form(spec, scope=review.scope(card), id=f"review-{card.pk}", prompt=card.question.prompt, data=data)
+
+
+def _card_context(card: ReviewCard, form: AnswerForm | None = None) -> dict:
     return {
         "card": card,
         "question": card.question,
-        "form": form,
+        "form": form or _card_form(card),
         "action": reverse("review_answer", args=[card.pk]),
     }
 
 
-def _feedback_context(log: ReviewLog) -> dict:
+def _feedback_context(log: ReviewLog, feedback: Feedback | None = None) -> dict:
+    """The feedback on a review-page answer: `feedback` right after answering, else from the log's snapshot."""
     snap = log.log.get("snapshot") or {}
     answer = log.log.get("answer") or {}
-    feedback = scoring.review(snap, answer) if snap else None
+    if feedback is None and snap:
+        feedback = feedback_for(snap, answer)
     return {
         "log": log,
         "feedback": feedback,
         "snapshot": snap,
-        "can_rerate": log.correct and review.is_latest(log),
-        "rating_name": review.RATING_NAMES.get(log.rating, ""),
+        "can_rerate": log.correct and scheduling.is_latest(log),
+        "rating_name": scheduling.RATING_NAMES.get(log.rating, ""),
         "next_due": log.card.due,
     }
 
@@ -169,7 +171,7 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     reviewed = request.GET.get("reviewed", "")
     if reviewed:
         try:
-            log = review.get_review_log(request.user, int(reviewed))
+            log = scheduling.get_review_log(request.user, int(reviewed))
         except (ValueError, ReviewLog.DoesNotExist):
             raise Http404("No such review.") from None
         context.update(_feedback_context(log))
@@ -182,44 +184,53 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def review_answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     try:
-        result = review.answer_card(user=request.user, card_id=card_id, data=request.POST)
+        card = review.get_card(request.user, card_id)
     except ReviewCard.DoesNotExist:
         raise Http404("No such review card.") from None
-    except scoring.AnswerError as error:
-        card = review.get_card(request.user, card_id)
-        context = {
-            "due_count": review.due_count(request.user),
-            **_card_context(card, error=str(error), posted=request.POST),
-        }
+    form = _card_form(card, data=request.POST)
+    if not form.is_valid():
+        context = {"due_count": review.due_count(request.user), **_card_context(card, form)}
         template = "training/review_queue.html#review-panel" if request.htmx else "training/review_queue.html"
         return render(request, template, context, status=400)
-    except review.ReviewError as error:
+    try:
+        answered = answer_question(
+            user=request.user,
+            question=card.question,
+            spec=form.spec,
+            answer=form.answer,
+            recorder=review.InReview(card),
+        )
+    except scheduling.ReviewError as error:
         if request.htmx:
             context = {**_queue_context(request), "notice": str(error)}
             return render(request, "training/review_queue.html#review-panel", context, status=409)
         messages.error(request, str(error))
         return redirect("review")
     if request.htmx:
-        context = {**_queue_context(request), **_feedback_context(result.log), "showing_feedback": True}
+        context = {
+            **_queue_context(request),
+            **_feedback_context(answered.row, answered.feedback),
+            "showing_feedback": True,
+        }
         response = render(request, "training/review_queue.html#review-panel", context)
         return trigger_client_event(response, PROGRESS_CHANGED)
-    return redirect(f"{reverse('review')}?reviewed={result.log.pk}")
+    return redirect(f"{reverse('review')}?reviewed={answered.row.pk}")
 
 
 @require_POST
 @login_required
 def review_rate(request: HtmxHttpRequest, log_id: int) -> HttpResponse:
     try:
-        log = review.rerate(user=request.user, log_id=log_id, rating=request.POST.get("rating", ""))
+        log = scheduling.rerate(user=request.user, log_id=log_id, rating=request.POST.get("rating", ""))
     except ReviewLog.DoesNotExist:
         raise Http404("No such review.") from None
-    except review.ReviewError as error:
+    except scheduling.ReviewError as error:
         if request.htmx:
             context = {**_queue_context(request), "notice": str(error)}
             return render(request, "training/review_queue.html#review-panel", context, status=409)
         messages.error(request, str(error))
         return redirect("review")
-    log = review.get_review_log(request.user, log.pk)
+    log = scheduling.get_review_log(request.user, log.pk)
     if request.htmx:
         context = {
             **_queue_context(request),
@@ -230,7 +241,7 @@ def review_rate(request: HtmxHttpRequest, log_id: int) -> HttpResponse:
         response = render(request, "training/review_queue.html#review-panel", context)
         return trigger_client_event(response, PROGRESS_CHANGED)
     messages.success(
-        request, f"Noted: {review.RATING_NAMES[log.rating].lower()}. The schedule has been updated."
+        request, f"Noted: {scheduling.RATING_NAMES[log.rating].lower()}. The schedule has been updated."
     )
     return redirect(f"{reverse('review')}?reviewed={log.pk}")
 
@@ -239,7 +250,7 @@ def review_rate(request: HtmxHttpRequest, log_id: int) -> HttpResponse:
 
 
 def _course_or_404(slug: str) -> Course:
-    return get_object_or_404(Course.objects.published(), slug=slug)
+    return get_object_or_404(Course.objects.visible(), slug=slug)
 
 
 @require_http_methods(["GET", "POST"])

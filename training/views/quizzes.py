@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,29 +15,17 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from training import quizzes
-from training.content_cache import cached, content_version, make_key
-from training.markup import citation_label
-from training.models import Category, Choice, Citation, Question, Quiz, QuizAttempt, Response, Status
-from training.scoring import (
-    AnswerError,
-    QuestionForm,
-    Review,
-    parse_answer,
-    question_form,
-    review,
-    snapshot,
-    spec_from_question,
-)
+from training.answer_forms import AnswerForm, answer_form
+from training.answering import Answered, answer_question
+from training.content_cache import cached, make_key
+from training.feedback import Feedback, feedback_for
+from training.grading import QuestionSpec, spec_from_question
+from training.models import Category, Choice, Citation, Question, Quiz, QuizAttempt, Response
 from training.views.learn import HtmxHttpRequest, ask_to_log_in, login_url_for, signup_url_for
 
 
 def quiz_queryset():
-    return Quiz.objects.published().filter(
-        module__status=Status.PUBLISHED,
-        module__archived=False,
-        module__course__status=Status.PUBLISHED,
-        module__course__archived=False,
-    )
+    return Quiz.objects.visible()
 
 
 def get_quiz(slug: str) -> Quiz:
@@ -45,9 +33,8 @@ def get_quiz(slug: str) -> Quiz:
         quiz_queryset()
         .select_related("module")
         .annotate(
-            question_count=Count(
-                "questions", filter=Q(questions__status=Status.PUBLISHED, questions__archived=False)
-            )
+            # The row rule is enough for the questions of a visible quiz.
+            question_count=Count("questions", filter=Question.objects.published_q("questions__"))
         ),
         slug=slug,
     )
@@ -56,7 +43,9 @@ def get_quiz(slug: str) -> Quiz:
 def get_attempt(request, slug: str, attempt_id: int) -> QuizAttempt:
     """The learner's own attempt at this quiz; anyone else's (or an unknown one) is a 404."""
     return get_object_or_404(
-        QuizAttempt.objects.for_user(request.user).select_related("quiz", "quiz__module"),
+        QuizAttempt.objects.for_user(request.user)
+        .filter(Quiz.objects.visible_q("quiz__"))
+        .select_related("quiz", "quiz__module", "quiz__course"),
         pk=attempt_id,
         quiz__slug=slug,
     )
@@ -124,8 +113,8 @@ class QuestionPage:
     total: int
     question: Question | None  # None: withdrawn from the course since the attempt started
     answered: set[int]
-    form: QuestionForm | None = None
-    review: Review | None = None
+    form: AnswerForm | None = None
+    feedback: Feedback | None = None
     saved: bool = False  # assessment: answered, feedback held until the results
     notice: str = ""
 
@@ -170,7 +159,7 @@ def attempt_scope(attempt: QuizAttempt) -> str:
     return f"attempt:{attempt.pk}"
 
 
-def shown_spec(attempt: QuizAttempt, question: Question):
+def shown_spec(attempt: QuizAttempt, question: Question) -> QuestionSpec:
     """The question as this attempt shows it: its published choices in the attempt's stable order."""
     published = list(question.choices.all())
     by_id = {choice.pk: choice for choice in published}
@@ -178,10 +167,6 @@ def shown_spec(attempt: QuizAttempt, question: Question):
     shown = [by_id[pk] for pk in order if pk in by_id]
     shown += [choice for choice in published if choice.pk not in set(order)]
     return spec_from_question(question, choices=shown)
-
-
-def question_snapshot(question: Question, spec) -> dict:
-    return snapshot(question, spec, [citation_label(c) for c in question.shown_citations])
 
 
 def load_question(attempt: QuizAttempt, number: int) -> Question | None:
@@ -193,22 +178,27 @@ def load_question(attempt: QuizAttempt, number: int) -> Question | None:
 
     def build() -> tuple[Question | None]:
         return (
-            Question.objects.published()
+            Question.objects.visible()
             .filter(pk=question_id)
             .prefetch_related(
-                Prefetch("choices", queryset=Choice.objects.published().in_order()),
-                Prefetch("categories", queryset=Category.objects.published().in_order()),
+                Prefetch("choices", queryset=Choice.objects.visible().in_order()),
+                Prefetch("categories", queryset=Category.objects.visible().in_order()),
                 Prefetch(
                     "citations",
-                    queryset=Citation.objects.published().in_order().select_related("section", "reference"),
+                    queryset=Citation.objects.visible().in_order().select_related("section", "reference"),
                     to_attr="shown_citations",
                 ),
             )
             .first(),
         )
 
-    (question,) = cached(make_key("question", question_id, content_version()), build)
+    version = attempt.quiz.course.content_version
+    (question,) = cached(make_key("question", question_id, version), build)
     return question
+
+
+def question_form(attempt: QuizAttempt, question: Question, spec: QuestionSpec, **kwargs) -> AnswerForm:
+    return answer_form(spec, scope=attempt_scope(attempt), id=f"q{question.pk}", prompt=question.prompt, **kwargs)
 
 
 def question_page(
@@ -216,10 +206,12 @@ def question_page(
     number: int,
     question: Question | None,
     *,
-    error: str = "",
-    posted=None,
+    form: AnswerForm | None = None,
+    answered_now: Answered | None = None,
     notice: str = "",
 ) -> QuestionPage:
+    """The question page: the form (`form`: a posted one with its errors), or what the learner answered —
+    from `answered_now` right after answering (graded once, not read back), else from the stored response."""
     answered = set(Response.objects.filter(attempt=attempt).values_list("question_id", flat=True))
     page = QuestionPage(
         attempt=attempt,
@@ -231,29 +223,22 @@ def question_page(
     )
     if question is None:
         return page
-    response = None
-    if question.pk in answered:
-        response = (
-            Response.objects.filter(attempt=attempt, question=question).values("answer", "snapshot").first()
-        )
     spec = shown_spec(attempt, question)
-    form_id = f"q{question.pk}"
-    if response is None:
-        page.form = question_form(
-            spec, scope=attempt_scope(attempt), id=form_id, prompt=question.prompt, error=error, posted=posted
-        )
-    elif page.practice or attempt.is_submitted:
-        page.review = review(response["snapshot"], response["answer"])
+    if form is not None or question.pk not in answered:
+        page.form = form or question_form(attempt, question, spec)
+        return page
+    if answered_now is not None:
+        answer, feedback = answered_now.answer, answered_now.feedback
+    else:
+        stored = Response.objects.filter(attempt=attempt, question=question).values("answer", "snapshot").get()
+        answer, feedback = stored["answer"], None
+        if page.practice or attempt.is_submitted:
+            feedback = feedback_for(stored["snapshot"], answer)
+    if page.practice or attempt.is_submitted:
+        page.feedback = feedback
     else:
         page.saved = True
-        page.form = question_form(
-            spec,
-            scope=attempt_scope(attempt),
-            id=form_id,
-            prompt=question.prompt,
-            answer=response["answer"],
-            disabled=True,
-        )
+        page.form = question_form(attempt, question, spec, answer=answer, disabled=True)
     return page
 
 
@@ -275,28 +260,26 @@ def quiz_question(request: HtmxHttpRequest, slug: str, attempt_id: int, number: 
     if question is None:
         raise Http404("This question was withdrawn from the course.")
     spec = shown_spec(attempt, question)
-    try:
-        answer = parse_answer(spec, request.POST, scope=attempt_scope(attempt))
-    except AnswerError as error:
-        page = question_page(attempt, number, question, error=str(error), posted=request.POST)
+    form = question_form(attempt, question, spec, data=request.POST)
+    if not form.is_valid():
+        page = question_page(attempt, number, question, form=form)
         template = "training/quiz_question.html#question" if request.htmx else "training/quiz_question.html"
         return render(request, template, {"page": page, "quiz": attempt.quiz, "focus": True}, status=422)
     try:
-        recorded = quizzes.record_response(
+        answered = answer_question(
             user=request.user,
-            attempt=attempt,
             question=question,
             spec=spec,
-            answer=answer,
-            snapshot=question_snapshot(question, spec),
+            answer=form.answer,
+            recorder=quizzes.InAttempt(attempt),
         )
     except quizzes.AttemptSubmitted as error:
         messages.info(request, str(error))
         target = attempt_url(attempt, "quiz_results")
         return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
-    notice = "" if recorded.created else "You had already answered this question; your first answer stands."
+    notice = "" if answered.recorded else "You had already answered this question; your first answer stands."
     if request.htmx:
-        page = question_page(attempt, number, question, notice=notice)
+        page = question_page(attempt, number, question, answered_now=answered, notice=notice)
         response = render(
             request,
             "training/quiz_question.html#question",
@@ -318,9 +301,7 @@ def quiz_attempt(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpRe
     attempt = get_attempt(request, slug, attempt_id)
     if attempt.is_submitted:
         return redirect(attempt_url(attempt, "quiz_results"))
-    prompts = dict(
-        Question.objects.published().filter(pk__in=attempt.question_ids).values_list("pk", "prompt")
-    )
+    prompts = dict(Question.objects.visible().filter(pk__in=attempt.question_ids).values_list("pk", "prompt"))
     answered = set(Response.objects.filter(attempt=attempt).values_list("question_id", flat=True))
     rows = [
         {
@@ -367,7 +348,7 @@ def quiz_results(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpRe
         items.append(
             {
                 "number": index + 1,
-                "review": review(row.snapshot, row.answer) if row else None,
+                "feedback": feedback_for(row.snapshot, row.answer) if row else None,
                 "snapshot": row.snapshot if row else None,
                 "prompt": row.snapshot.get("prompt") if row else prompts.get(qid, "A withdrawn question"),
             }

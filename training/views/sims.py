@@ -33,23 +33,18 @@ def _lesson_url(lesson: Lesson) -> str:
         return ""
 
 
-def _published_simulation(slug: str) -> Simulation:
-    return get_object_or_404(
-        Simulation.objects.published().select_related("start_node", "module"),
-        slug=slug,
-        module__status="published",
-        module__archived=False,
-    )
+def _visible_simulation(slug: str) -> Simulation:
+    return get_object_or_404(Simulation.objects.visible().select_related("start_node", "module"), slug=slug)
 
 
 def _user_run(request: HtmxHttpRequest, slug: str, run_id: int) -> SimulationRun:
-    """The learner's own run of this (published) simulation; anyone else's is a 404."""
+    """The learner's own run of this (visible) simulation; anyone else's is a 404."""
     return get_object_or_404(
-        SimulationRun.objects.for_user(request.user).select_related("simulation", "current_node", "ending"),
+        SimulationRun.objects.for_user(request.user)
+        .filter(Simulation.objects.visible_q("simulation__"))
+        .select_related("simulation", "current_node", "ending"),
         pk=run_id,
         simulation__slug=slug,
-        simulation__status="published",
-        simulation__archived=False,
     )
 
 
@@ -63,7 +58,7 @@ def _meter_rows(meters, values: dict[str, int], changes=None) -> list[dict]:
 
 @require_GET
 def simulation_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    simulation = _published_simulation(slug)
+    simulation = _visible_simulation(slug)
     meters = sim.learner_meters(simulation.pk)
     current = None
     past: list[SimulationRun] = []
@@ -95,7 +90,7 @@ def simulation_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 def simulation_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Start (or resume) a run; with `restart`, close the unfinished run and begin again."""
-    simulation = _published_simulation(slug)
+    simulation = _visible_simulation(slug)
     try:
         run = sim.start_run(
             user=request.user, simulation=simulation, restart=bool(request.POST.get("restart"))
