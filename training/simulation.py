@@ -313,14 +313,14 @@ def recommended_path(
     with no recommendation, or a node already on the path)."""
     path: list[PathStep] = []
     seen: set[int] = set()
-    node = nodes.get(simulation.start_node_id)
+    node = nodes.get(simulation.start_node_id) if simulation.start_node_id is not None else None
     while node is not None and node.pk not in seen:
         seen.add(node.pk)
         choice = None if node.is_ending else recommended_option(options.get(node.pk, []))
         path.append(PathStep(node, choice))
         if choice is None:
             break
-        node = nodes.get(choice.next_node_id)
+        node = nodes.get(choice.next_node_id) if choice.next_node_id is not None else None
     return path
 
 

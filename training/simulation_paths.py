@@ -21,6 +21,9 @@ from django.db.models import Count
 from training.models import Meter, Node, Option, Simulation
 from training.simulation import apply_effects, guard_met, unavailable_reason
 
+# One step of the depth-first walk: (node, meters, meter ranges so far, steps taken, nodes on the path).
+_Frame = tuple[Node, dict[str, int], dict[str, tuple[int, int]], list[tuple[Node, Option]], frozenset[int]]
+
 __all__ = [
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_PATHS",
@@ -156,8 +159,8 @@ def analyse_paths(
     if start is not None:
         values = {m.key: m.start for m in meters}
         ranges = {m.key: (m.start, m.start) for m in meters}
-        # Explicit stack of (node, meters, ranges, steps, nodes on the path): no recursion limit to hit.
-        stack = [(start, values, ranges, [], frozenset([start.pk]))]
+        # An explicit stack of frames: no recursion limit to hit.
+        stack: list[_Frame] = [(start, values, ranges, [], frozenset([start.pk]))]
         while stack:
             node, values, ranges, steps, on_path = stack.pop()
             map_nodes[node.pk].arrivals += 1
@@ -170,7 +173,7 @@ def analyse_paths(
             if len(steps) >= max_depth:
                 truncated = True
                 continue
-            followed = []
+            followed: list[_Frame] = []
             for item in playable.get(node.pk, []):
                 item.visits += 1
                 if not guard_met(item.option, values):

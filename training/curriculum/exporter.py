@@ -8,6 +8,7 @@ is not exported (it is no longer part of the curriculum).
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import yaml
 from django.db.models import Prefetch
@@ -99,7 +100,8 @@ class _Course:
             .prefetch_related("tracks", "objectives", Prefetch("meters", m.Meter.objects.active().in_order()))
         )
         self.nodes = list(
-            m.Node.objects.active().filter(simulation__course_id=cid)
+            m.Node.objects.active()
+            .filter(simulation__course_id=cid)
             .in_order()
             .prefetch_related(
                 "related_lessons",
@@ -115,8 +117,8 @@ class _Course:
         ):
             owner = next(name for name in m.Citation.OWNER_FIELDS if getattr(cite, f"{name}_id"))
             self.citations[(owner, getattr(cite, f"{owner}_id"))].append(cite)
-        # Lists of slugs follow the order of the objects they name.
-        self.order = {
+        # Lists of slugs follow the order of the objects they name: a position, or (module, position, pk).
+        self.order: dict[str, dict[int, Any]] = {
             "track": {t.pk: i for i, t in enumerate(self.tracks)},
             "objective": {o.pk: (o.module_id, o.position, o.pk) for o in self.objectives},
             "term": {g.pk: i for i, g in enumerate(self.glossary)},
@@ -184,7 +186,7 @@ class _Course:
     def document(self) -> s.Document:
         c = self.course
         final = c.final_quiz.slug if c.final_quiz and not c.final_quiz.archived else None
-        by_module = defaultdict(lambda: defaultdict(list))
+        by_module: defaultdict[int, defaultdict[str, list]] = defaultdict(lambda: defaultdict(list))
         for obj, kind in [(o, "objectives") for o in self.objectives] + [
             (x, "lessons") for x in self.lessons
         ]:

@@ -62,6 +62,7 @@ def _tokenize(text: str) -> list[_Token]:
             column = pos + len(text[pos:]) - len(text[pos:].lstrip()) + 1
             raise GuardError(f"unexpected character {text[column - 1]!r}", column)
         kind = match.lastgroup
+        assert kind is not None  # every alternative in _TOKEN is a named group
         value = match.group(kind)
         column = match.start(kind) + 1
         if kind == "name" and value in _KEYWORDS:

@@ -56,7 +56,7 @@ def lint_course(course: CourseDocument) -> LintResult:
                 f"glossary term `{term.slug}` is never used (no lesson key term, no [[{term.slug}]] link)",
             )
 
-    cited: set[tuple[str, str, int]] = set()
+    cited: set[tuple[str, str | None, int | None]] = set()  # a source citation has both (its validator)
     for item in course.citing():
         for citation in item.citations:
             if citation.source is not None:

@@ -22,6 +22,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from training.curriculum.problems import Path, Problem
 from training.curriculum.yamlio import YamlFile
@@ -66,8 +67,14 @@ class Item(BaseModel):
     _file: YamlFile | None = PrivateAttr(default=None)
     _path: Path = PrivateAttr(default=())
 
+    @property
+    def file(self) -> YamlFile:
+        """The file the object was read from: `_locate` sets it on every object right after validation."""
+        assert self._file is not None, "an Item is located before it is used"
+        return self._file
+
     def problem(self, message: str, *subpath: str | int, warning: bool = False) -> Problem:
-        return self._file.problem((*self._path, *subpath), message, warning=warning)
+        return self.file.problem((*self._path, *subpath), message, warning=warning)
 
 
 class Citation(Item):
@@ -337,7 +344,7 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     loc = error["loc"]
     if kind == "missing":

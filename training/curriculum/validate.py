@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from training.curriculum import schema as s
 from training.curriculum.guards import GuardError, parse_guard
 from training.curriculum.problems import Problem
 from training.markup import check_markdown, glossary_links
+
+ItemT = TypeVar("ItemT", bound=s.Item)
 
 
 @dataclass
@@ -47,7 +50,7 @@ class CourseDocument:
             for quiz in module.quizzes:
                 yield from quiz.questions
 
-    def citing(self) -> Iterator[s.Item]:
+    def citing(self) -> Iterator[s.Track | s.Lesson | s.Question | s.Node]:
         """Every object that carries citations."""
         yield from self.tracks
         yield from self.lessons()
@@ -81,16 +84,17 @@ def assemble(name: str, documents: list[s.Document]) -> tuple[CourseDocument | N
     problems = []
     with_course = [document for document in documents if document.course is not None]
     if not with_course:
-        first = documents[0]._file
+        first = documents[0].file
         where = name if len(documents) > 1 else first.name
         return None, [
             first.problem((), f"no `course:` mapping found in {where}; exactly one file must have it")
         ]
     for extra in with_course[1:]:
-        problems.append(extra.problem(f"`course` is already given in {with_course[0]._file.name}", "course"))
+        problems.append(extra.problem(f"`course` is already given in {with_course[0].file.name}", "course"))
     main = with_course[0]
     if main.format is None:
         problems.append(main.problem("`format: 1` is required beside `course`"))
+    assert main.course is not None  # with_course holds only the documents that have one
     course = CourseDocument(name=name, course=main.course, documents=documents)
     for document in documents:
         course.sources += document.sources
@@ -105,7 +109,7 @@ def assemble(name: str, documents: list[s.Document]) -> tuple[CourseDocument | N
 
 
 def _where(item: s.Item) -> str:
-    return f"{item._file.name}:{item._file.lines.line(item._path)}"
+    return f"{item.file.name}:{item.file.lines.line(item._path)}"
 
 
 def _suggest(name: str, known) -> str:
@@ -151,8 +155,8 @@ class _Checker:
                     else:
                         seen[item.slug] = item
 
-    def unique_keys(self, items: list[s.Item], attribute: str, what: str) -> dict[str, s.Item]:
-        seen: dict[str, s.Item] = {}
+    def unique_keys(self, items: Sequence[ItemT], attribute: str, what: str) -> dict[str, ItemT]:
+        seen: dict[str, ItemT] = {}
         for item in items:
             key = getattr(item, attribute)
             if key in seen:
@@ -202,8 +206,8 @@ class _Checker:
             self.question(question)
         for simulation in course.simulations:
             self.simulation(simulation)
-        for item in course.citing():
-            for index, citation in enumerate(item.citations):
+        for owner in course.citing():
+            for index, citation in enumerate(owner.citations):
                 self.citation(citation, index)
         for item in course.items():
             self.markdown(item)
@@ -221,6 +225,8 @@ class _Checker:
                     citation, f"unknown reference `{slug}`{_suggest(slug, self.references)}", "reference"
                 )
             return
+        # Citation's own validator guarantees a source citation has its section and paragraph.
+        assert citation.source is not None and citation.section is not None and citation.paragraph is not None
         if citation.source not in self.sources:
             self.add(
                 citation,
@@ -248,7 +254,7 @@ class _Checker:
     def markdown(self, item: s.Item) -> None:
         for name in item.MARKDOWN:
             value = getattr(item, name)
-            texts = (
+            texts: list[tuple[str, tuple[str | int, ...]]] = (
                 [(value, (name,))]
                 if isinstance(value, str)
                 else [(v, (name, i)) for i, v in enumerate(value)]
