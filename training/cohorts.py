@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
@@ -33,7 +33,7 @@ def cohorts_taught_by(user) -> QuerySet[Cohort]:
     return cohorts.filter(instructors=user)
 
 
-def create_cohort(*, name: str, course: Course, instructor: AbstractBaseUser) -> Cohort:
+def create_cohort(*, name: str, course: Course, instructor: User) -> Cohort:
     """A new cohort taught by `instructor`, with a fresh unique code (a clash, however unlikely, retries)."""
     if not is_instructor(instructor):
         raise PermissionError("only instructors create cohorts")
@@ -55,7 +55,7 @@ def find_cohort(code: str) -> Cohort | None:
     return Cohort.objects.select_related("course").filter(code=code).first()
 
 
-def join_cohort(*, user: AbstractBaseUser, cohort: Cohort) -> bool:
+def join_cohort(*, user: User, cohort: Cohort) -> bool:
     """Make `user` a member of `cohort`; True if they joined now, False if they already were a member."""
     with transaction.atomic():
         _membership, created = CohortMembership.objects.get_or_create(cohort=cohort, user=user)
