@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Max, Q, QuerySet, Sum, Value
@@ -80,7 +81,7 @@ class QuizSummary:
         return [(labels[i], count, count / top) for i, count in enumerate(self.histogram)]
 
 
-def quiz_summaries(cohort: Cohort, quizzes: QuerySet[Quiz]) -> list[QuizSummary]:
+def quiz_summaries(cohort: Cohort, quizzes: Iterable[Quiz]) -> list[QuizSummary]:
     """Attempts, learners, mean, median, pass rate and score distribution per quiz: four queries."""
     quizzes = list(quizzes)
     summaries = {quiz.pk: QuizSummary(quiz) for quiz in quizzes}
@@ -213,7 +214,7 @@ def discrimination_index(n: int, sx: float, sxx: float, sy: float, syy: float, s
     return max(-1.0, min(1.0, cov / math.sqrt(vx * vy)))
 
 
-def question_stats(cohort: Cohort, questions: QuerySet[Question]) -> list[QuestionStats]:
+def question_stats(cohort: Cohort, questions: Iterable[Question]) -> list[QuestionStats]:
     """Facility, discrimination and option pick rates per question, from first attempts: four queries."""
     questions = list(questions)
     stats = {question.pk: QuestionStats(question) for question in questions}
@@ -247,10 +248,9 @@ def question_stats(cohort: Cohort, questions: QuerySet[Question]) -> list[Questi
         s.discrimination = discrimination_index(n, row["sx"], row["sxx"], row["sy"], row["syy"], row["sxy"])
     picks = dict(
         Response.chosen_choices.through.objects.filter(first_responses(cohort, quiz_ids, prefix="response__"))
-        .values("choice_id")
+        .values_list("choice_id")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list("choice_id", "n")
     )
     for choice in Choice.objects.filter(question_id__in=list(stats)).order_by(
         "question_id", "position", "pk"
@@ -278,9 +278,9 @@ def misconceptions(cohort: Cohort, limit: int = 10) -> list[QuestionStats]:
         cohort,
         Question.objects.active().filter(course=cohort.course, quiz__isnull=False).select_related("quiz"),
     )
-    found = [s for s in stats if s.misconception is not None]
-    found.sort(key=lambda s: (-(s.misconception.rate or 0), -s.misconception.picks, s.question.pk))
-    return found[:limit]
+    found = [(s, s.misconception) for s in stats if s.misconception is not None]
+    found.sort(key=lambda pair: (-(pair[1].rate or 0), -pair[1].picks, pair[0].question.pk))
+    return [s for s, _ in found[:limit]]
 
 
 # Simulations ------------------------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ class SimulationSummary:
     learners: int = 0
 
 
-def simulation_summaries(cohort: Cohort, simulations: QuerySet[Simulation]) -> list[SimulationSummary]:
+def simulation_summaries(cohort: Cohort, simulations: Iterable[Simulation]) -> list[SimulationSummary]:
     simulations = list(simulations)
     summaries = {sim.pk: SimulationSummary(sim) for sim in simulations}
     for row in (
@@ -497,7 +497,7 @@ def learner_rows(
     rows = []
     for membership in memberships:
         data = by_user.get(membership.user_id, {})
-        times = [data.get(key) for key in ("last_lesson", "last_quiz", "last_sim") if data.get(key)]
+        times = [t for key in ("last_lesson", "last_quiz", "last_sim") if (t := data.get(key))]
         rows.append(
             LearnerRow(
                 user_id=membership.user_id,
@@ -541,8 +541,8 @@ def add_mastery(cohort: Cohort, rows: list[LearnerRow], *, user_ids=None) -> Non
     ):
         if row["n"] and 100.0 * row["right"] / row["n"] >= MASTERY_PERCENT:
             mastered[row["attempt__user_id"]] += 1
-    for row in rows:
-        row.objectives_mastered = mastered.get(row.user_id, 0)
+    for learner in rows:
+        learner.objectives_mastered = mastered.get(learner.user_id, 0)
 
 
 def objective_mastery(cohort: Cohort) -> list[tuple[LearningObjective, int, int, float | None]]:
