@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from training import lessons, quizzes, scoring, simulation
+from training import answering, grading, lessons, quizzes, simulation
 from training.cohorts import create_cohort
 from training.models import (
     CohortMembership,
@@ -37,7 +37,7 @@ PASSWORD = os.environ["BENCH_PASSWORD"]
 User = get_user_model()
 
 
-def right_answer(spec: scoring.QuestionSpec) -> dict:
+def right_answer(spec: grading.QuestionSpec) -> dict:
     if spec.kind == "single":
         return {"choice": next(c.key for c in spec.choices if c.correct)}
     if spec.kind == "multiple":
@@ -52,14 +52,13 @@ def play(user, course: Course, quiz: Quiz, sim: Simulation, lesson_list: list[Le
         lessons.complete_lesson(user=user, lesson=lesson)
     attempt, _ = quizzes.start_attempt(user=user, quiz=quiz)
     for question in quizzes.published_questions(quiz):
-        spec = scoring.spec_from_question(question)
-        quizzes.record_response(
+        spec = grading.spec_from_question(question)
+        answering.answer_question(
             user=user,
-            attempt=attempt,
             question=question,
             spec=spec,
             answer=right_answer(spec),
-            snapshot=scoring.snapshot(question, spec),
+            recorder=quizzes.InAttempt(attempt),
         )
     quizzes.submit_attempt(user=user, attempt=attempt)
     run = simulation.start_run(user=user, simulation=sim)

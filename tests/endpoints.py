@@ -298,28 +298,29 @@ class World:
 
     def _learner_history(self) -> None:
         """Learner A's rows, made through the product's own workflow functions."""
-        from training import lessons, quizzes, review, scoring
+        from training import answering, grading, lessons, quizzes, scheduling
         from training.models import Certificate, ReviewCard, ReviewLog
         from training.simulation import start_run
 
         a = self.learner
         lessons.complete_lesson(user=a, lesson=self.lesson)
-        spec = scoring.spec_from_question(self.check)
-        lessons.answer_check(user=a, question=self.check, spec=spec, answer={"choice": "a"})
+        spec = grading.spec_from_question(self.check)
+        answering.answer_question(
+            user=a, question=self.check, spec=spec, answer={"choice": "a"}, recorder=lessons.InLessonCheck()
+        )
         self.run = start_run(user=a, simulation=self.simulation)
         self.attempt, _ = quizzes.start_attempt(user=a, quiz=self.quiz)
         question = self.questions[0]
-        spec = scoring.spec_from_question(question)
-        quizzes.record_response(
+        spec = grading.spec_from_question(question)
+        answering.answer_question(
             user=a,
-            attempt=self.attempt,
             question=question,
             spec=spec,
             answer={"choice": "a"},
-            snapshot=scoring.snapshot(question, spec),
+            recorder=quizzes.InAttempt(self.attempt),
         )
         # A right answer on the review page: the one log a learner may re-rate.
-        review.record_answer(user=a, question=self.questions[1], correct=True, source="review")
+        scheduling.schedule_review(user=a, question=self.questions[1], correct=True, source="review")
         self.card = ReviewCard.objects.for_user(a).get(question=self.questions[1])
         self.review_log = ReviewLog.objects.get(card=self.card, source="review")
         # Issued directly: eligibility (the whole course done) is not what these tests are about.

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from training.answer_forms import choice_token
 from training.models import Choice, Question, QuizAttempt
-from training.scoring import choice_token
 
 PASSWORD = "Learner-passphrase-123"
 

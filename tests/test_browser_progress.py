@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.axe import assert_accessible
 from tests.factories import make_course, make_lesson, make_module, make_objective, make_question, make_quiz
-from training import review
+from training import review, scheduling
 from training.models import QuizAttempt, Response, ReviewCard, ReviewLog
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,7 +61,7 @@ def build_world(username: str):
             snapshot={},
             answered_at=now,
         )
-        review.record_answer(user=user, question=question, correct=correct, source="quiz", when=now)
+        scheduling.schedule_review(user=user, question=question, correct=correct, source="quiz", when=now)
     wrong = [q for q, correct in zip(questions, results, strict=True) if not correct]
     return user, questions, wrong
 

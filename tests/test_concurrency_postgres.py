@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests import factories
-from training import lessons, quizzes, scoring, simulation
+from training import answering, grading, lessons, quizzes, simulation
 from training.models import LessonProgress, Response, ReviewLog, SimulationStep
 
 THREADS = 20
@@ -70,18 +70,16 @@ def test_twenty_threads_answering_the_same_question_record_one_response(module, 
     quiz = factories.make_quiz(module)
     question = factories.make_question(quiz)
     attempt, _ = quizzes.start_attempt(user=learner, quiz=quiz)
-    spec = scoring.spec_from_question(question)
-    snapshot = scoring.snapshot(question, spec)
+    spec = grading.spec_from_question(question)
 
     def answer():
-        return quizzes.record_response(
+        return answering.answer_question(
             user=learner,
-            attempt=attempt,
             question=question,
             spec=spec,
             answer={"choice": "a"},
-            snapshot=snapshot,
-        ).created
+            recorder=quizzes.InAttempt(attempt),
+        ).recorded
 
     created, errors = race(answer)
     assert errors == []

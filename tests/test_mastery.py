@@ -16,7 +16,7 @@ from tests.factories import (
     make_quiz,
     make_track,
 )
-from training import review
+from training import scheduling
 from training.mastery import (
     LEVEL_POINTS,
     Answer,
@@ -205,7 +205,7 @@ def test_load_mastery_counts_quiz_responses_checks_and_reviews(learner, course_s
     assert result.level is Level.FAMILIAR
 
     # Reviewing the wrong one right later makes the latest answer right.
-    review.record_answer(
+    scheduling.schedule_review(
         user=learner, question=s.questions[1], correct=True, source="review", when=T0 + timedelta(days=1)
     )
     result = load_mastery(learner, s.course).for_objective(s.objective.slug)
@@ -252,9 +252,9 @@ def test_load_mastery_runs_a_fixed_number_of_queries(
     learner, course_setup, django_assert_num_queries, django_assert_max_num_queries
 ):
     s = course_setup
-    with django_assert_max_num_queries(6):  # content version, four content queries (cold cache), answers
+    with django_assert_max_num_queries(5):  # four content queries (cold cache), answers
         load_mastery(learner, s.course)
-    with django_assert_num_queries(2):  # the course's content is cached: content version, answers
+    with django_assert_num_queries(1):  # the course's content is cached (keyed by its version): answers
         load_mastery(learner, s.course)
     for minute in range(30):
         respond(
@@ -265,5 +265,5 @@ def test_load_mastery_runs_a_fixed_number_of_queries(
             when=T0 + timedelta(minutes=minute),
             number=minute + 1,
         )
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         load_mastery(learner, s.course)

@@ -21,7 +21,7 @@ from tests.factories import (
     make_simulation,
     make_track,
 )
-from training import progress, review
+from training import progress, quizzes, review, scheduling
 from training.models import CheckAnswer, LessonProgress, QuizAttempt, Response, ReviewCard, SimulationRun
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def submit(user, quiz, results: list[bool], *, when: datetime, number: int) -> Q
             snapshot={},
             answered_at=when,
         )
-        review.record_answer(user=user, question=question, correct=correct, source="quiz", when=when)
+        scheduling.schedule_review(user=user, question=question, correct=correct, source="quiz", when=when)
     return attempt
 
 
@@ -168,7 +168,7 @@ def test_simulation_outcomes_reached_are_listed(client, learner, course):
 
 def test_review_count_and_link(client, learner, course):
     question = course.modules.get(title="Foundations").quizzes.get().questions.first()
-    review.record_answer(user=learner, question=question, correct=False, source="quiz")
+    scheduling.schedule_review(user=learner, question=question, correct=False, source="quiz")
     ReviewCard.objects.filter(user=learner).update(due=timezone.now() - timedelta(minutes=1))
     client.force_login(learner)
     html = client.get("/progress/").content.decode()
@@ -185,7 +185,7 @@ def test_active_dates_are_distinct_utc_dates(learner, course):
         user=learner, lesson=lesson, viewed_at=late, completed_at=late + timedelta(hours=1)
     )
     question = course.modules.get(title="Bridging").quizzes.get().questions.first()
-    review.record_answer(user=learner, question=question, correct=True, source="review", when=late)
+    scheduling.schedule_review(user=learner, question=question, correct=True, source="review", when=late)
     assert progress.active_dates(learner) == {datetime(2025, 3, 1).date(), datetime(2025, 3, 2).date()}
 
 
@@ -253,7 +253,7 @@ def add_history(user, course, *, responses: int) -> None:
         Response.objects.bulk_create(rows)
     for question in [q for qs in questions.values() for q in qs]:
         for day in range(3):
-            review.record_answer(
+            scheduling.schedule_review(
                 user=user,
                 question=question,
                 correct=bool(day % 2),
@@ -326,14 +326,14 @@ def test_the_cached_dashboard_changes_at_once_after_a_lesson_completion_an_answe
     assert "2 of 3 right · 3 questions" in html
 
     question = course.modules.get(title="Bridging").quizzes.get().questions.first()
-    review.record_answer(user=learner, question=question, correct=True, source="review")
+    scheduling.schedule_review(user=learner, question=question, correct=True, source="review")
     html = client.get("/progress/").content.decode()
     assert f"Reviewed “{question.prompt}”: right" in html
 
 
 def test_the_cached_dashboard_counts_reviews_falling_due_without_any_new_row(client, learner, course):
     question = course.modules.get(title="Foundations").quizzes.get().questions.first()
-    review.record_answer(user=learner, question=question, correct=False, source="quiz")
+    scheduling.schedule_review(user=learner, question=question, correct=False, source="quiz")
     ReviewCard.objects.filter(user=learner).update(due=timezone.now() + timedelta(hours=1))
     client.force_login(learner)
     html = client.get("/progress/").content.decode()
@@ -347,25 +347,59 @@ def test_the_cached_dashboard_counts_reviews_falling_due_without_any_new_row(cli
     assert '<span class="badge" id="review-due-badge">1<' in html
 
 
-def test_learner_state_changes_with_each_kind_of_row_and_only_for_its_learner(learner, other_learner, course):
-    quiz = course.modules.get(title="Foundations").quizzes.get()
-    states = [progress.learner_state(learner)]
-    submit(other_learner, quiz, [True, True, True], when=T0, number=1)
-    assert progress.learner_state(learner) == states[0]  # another learner's rows change nothing
-    submit(learner, quiz, [True, False, False], when=T0, number=1)
-    states.append(progress.learner_state(learner))
-    lesson = course.modules.first().lessons.first()
-    LessonProgress.objects.create(user=learner, lesson=lesson, viewed_at=T0)
-    states.append(progress.learner_state(learner))
-    LessonProgress.objects.filter(user=learner).update(completed_at=T0)  # completed in place
-    states.append(progress.learner_state(learner))
-    Response.objects.filter(attempt__user=learner).update(correct=True, score=1.0)  # edited in place
-    states.append(progress.learner_state(learner))
-    from training.models import ReviewLog
+def test_every_workflow_that_writes_learner_state_gives_a_new_version_and_only_for_its_learner(
+    learner, other_learner, course
+):
+    """The dashboard caches the learner's part under versions.learner_version(): each product workflow that
+    writes the learner's state must replace it (and leave every other learner's alone)."""
+    from training import answering, cohorts, grading, lessons, quizzes, simulation, versions
 
-    ReviewLog.objects.filter(card__user=learner).update(rating=4)  # re-rated in place
-    states.append(progress.learner_state(learner))
-    assert len(set(states)) == len(states)
+    foundations = course.modules.get(title="Foundations")
+    lesson = foundations.lessons.first()
+    check = make_question(None, lesson=lesson, prompt="A check")
+    quiz = foundations.quizzes.get()
+    seen = [versions.learner_version(learner)]
+    others = versions.learner_version(other_learner)
+
+    def changed() -> bool:
+        seen.append(versions.learner_version(learner))
+        return seen[-1] != seen[-2]
+
+    lessons.record_view(user=learner, lesson=lesson)
+    assert changed()
+    lessons.complete_lesson(user=learner, lesson=lesson)
+    assert changed()
+    spec = grading.spec_from_question(check)
+    answering.answer_question(
+        user=learner, question=check, spec=spec, answer={"choice": "a"}, recorder=lessons.InLessonCheck()
+    )
+    assert changed()
+    attempt, _ = quizzes.start_attempt(user=learner, quiz=quiz)
+    assert changed()
+    question = quiz.questions.order_by("position").first()
+    spec = grading.spec_from_question(question)
+    answering.answer_question(
+        user=learner,
+        question=question,
+        spec=spec,
+        answer={"choice": "b"},
+        recorder=quizzes.InAttempt(attempt),
+    )
+    assert changed()
+    quizzes.submit_attempt(user=learner, attempt=attempt)
+    assert changed()
+    log = scheduling.schedule_review(user=learner, question=question, correct=True, source="review")
+    assert changed()
+    scheduling.rerate(user=learner, log_id=log.pk, rating="easy")
+    assert changed()
+    run = simulation.start_run(user=learner, simulation=foundations.simulations.get())
+    assert changed()
+    simulation.choose(user=learner, run_id=run.pk, node_id=run.current_node_id, option_key="a", step_number=1)
+    assert changed()
+    cohort = cohorts.Cohort.objects.create(name="Cohort", course=course, code="ABCD-2345")
+    cohorts.join_cohort(user=learner, cohort=cohort)
+    assert changed()
+    assert versions.learner_version(other_learner) == others
 
 
 def test_summary_queries_are_bounded(client, learner, course):
@@ -391,13 +425,7 @@ def test_continue_resumes_an_unfinished_quiz_attempt(client, learner, course):
     quiz = foundations.quizzes.get()
     client.force_login(learner)
     assert "Take: Foundations quiz" in client.get("/progress/").content.decode()
-    QuizAttempt.objects.create(
-        user=learner,
-        quiz=quiz,
-        number=1,
-        started_at=T0,
-        question_ids=list(quiz.questions.values_list("pk", flat=True)),
-    )
+    quizzes.start_attempt(user=learner, quiz=quiz)
     html = client.get("/progress/").content.decode()
     assert f'<a class="button" href="/quizzes/{quiz.slug}/">Resume: Foundations quiz</a>' in html
 
@@ -439,7 +467,9 @@ def test_dashboard_html_stays_small_for_a_long_history_on_the_shipped_course(cli
     for lesson in Lesson.objects.all():
         LessonProgress.objects.create(user=learner, lesson=lesson, viewed_at=now, completed_at=now)
     for question in Question.objects.all():
-        review.record_answer(user=learner, question=question, correct=question.pk % 3 == 0, source="review")
+        scheduling.schedule_review(
+            user=learner, question=question, correct=question.pk % 3 == 0, source="review"
+        )
     client.force_login(learner)
     html = client.get("/progress/").content
     assert len(html) < 30 * 1024, f"{len(html) / 1024:.1f} KB"

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from tests import factories as f
 from tests.learn_helpers import make_user, right_answer_data, wrong_answer_data
-from training import quizzes
+from training import answering, quizzes
+from training.grading import spec_from_question
 from training.models import QuizAttempt, Response, ReviewLog
-from training.scoring import spec_from_question
 
 
 def build_quiz(**fields):
@@ -86,16 +86,14 @@ class TestOtherLearners:
         _, owner, _, quiz, attempt = setup
         late = f.make_question(quiz)
         spec = spec_from_question(late)
-        from training.scoring import snapshot
 
         with pytest.raises(quizzes.QuizError):
-            quizzes.record_response(
+            answering.answer_question(
                 user=owner,
-                attempt=attempt,
                 question=late,
                 spec=spec,
                 answer={"choice": "a"},
-                snapshot=snapshot(late, spec),
+                recorder=quizzes.InAttempt(attempt),
             )
 
 
@@ -154,16 +152,14 @@ def test_submitted_attempt_cannot_be_changed(client, django_user_model):
     assert htmx["HX-Redirect"] == reverse("quiz_results", args=[quiz.slug, attempt.pk])
     assert Response.objects.count() == 0
     spec = spec_from_question(question)
-    from training.scoring import snapshot
 
     with pytest.raises(quizzes.AttemptSubmitted):
-        quizzes.record_response(
+        answering.answer_question(
             user=learner,
-            attempt=attempt,
             question=question,
             spec=spec,
             answer={"choice": "a"},
-            snapshot=snapshot(question, spec),
+            recorder=quizzes.InAttempt(attempt),
         )
     attempt.refresh_from_db()
     assert (attempt.score, attempt.percent, attempt.passed) == (0.0, 0.0, False)

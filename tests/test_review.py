@@ -13,7 +13,7 @@ from django.utils import timezone
 from fsrs import Rating
 
 from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz
-from training import review, scoring
+from training import answer_forms, review, scheduling
 from training.models import Quiz, QuizAttempt, ReviewCard, ReviewLog, Status
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,9 @@ def question(quiz):
 
 
 def test_first_answer_creates_one_card_and_one_log_in_utc(learner, question):
-    card = review.record_answer(user=learner, question=question, correct=True, source="quiz", when=T0)
+    card = scheduling.schedule_review(
+        user=learner, question=question, correct=True, source="quiz", when=T0
+    ).card
     assert ReviewCard.objects.filter(user=learner).count() == 1
     assert card.created_at == T0
     assert card.due.utcoffset() == timedelta(0)
@@ -52,14 +54,20 @@ def test_a_local_time_is_stored_as_utc(learner, question):
     from zoneinfo import ZoneInfo
 
     local = datetime(2025, 3, 1, 14, 0, tzinfo=ZoneInfo("Europe/Athens"))  # 12:00 UTC
-    card = review.record_answer(user=learner, question=question, correct=True, source="quiz", when=local)
+    card = scheduling.schedule_review(
+        user=learner, question=question, correct=True, source="quiz", when=local
+    ).card
     assert card.created_at == T0
     assert ReviewLog.objects.get(card=card).log["review_datetime"] == "2025-03-01T12:00:00+00:00"
 
 
 def test_a_wrong_answer_brings_the_card_back_sooner_than_a_right_one(learner, other_learner, question):
-    wrong = review.record_answer(user=learner, question=question, correct=False, source="quiz", when=T0)
-    right = review.record_answer(user=other_learner, question=question, correct=True, source="quiz", when=T0)
+    wrong = scheduling.schedule_review(
+        user=learner, question=question, correct=False, source="quiz", when=T0
+    ).card
+    right = scheduling.schedule_review(
+        user=other_learner, question=question, correct=True, source="quiz", when=T0
+    ).card
     assert T0 < wrong.due < right.due
     assert ReviewLog.objects.get(card=wrong).rating == int(Rating.Again)
 
@@ -68,7 +76,9 @@ def test_due_dates_move_further_out_with_each_right_answer(learner, question):
     when = T0
     intervals = []
     for _ in range(5):
-        card = review.record_answer(user=learner, question=question, correct=True, source="review", when=when)
+        card = scheduling.schedule_review(
+            user=learner, question=question, correct=True, source="review", when=when
+        ).card
         intervals.append(card.due - when)
         when = card.due
     assert intervals == sorted(intervals)
@@ -79,10 +89,14 @@ def test_due_dates_move_further_out_with_each_right_answer(learner, question):
 def test_a_lapse_after_a_run_of_right_answers_resets_to_a_short_interval(learner, question):
     when = T0
     for _ in range(4):
-        card = review.record_answer(user=learner, question=question, correct=True, source="review", when=when)
+        card = scheduling.schedule_review(
+            user=learner, question=question, correct=True, source="review", when=when
+        ).card
         long_interval = card.due - when
         when = card.due
-    lapsed = review.record_answer(user=learner, question=question, correct=False, source="review", when=when)
+    lapsed = scheduling.schedule_review(
+        user=learner, question=question, correct=False, source="review", when=when
+    ).card
     assert lapsed.due - when < timedelta(hours=1) < long_interval
 
 
@@ -90,10 +104,12 @@ def test_hard_good_easy_order_the_due_dates(learner, question):
     due = {}
     for name, rating in (("hard", Rating.Hard), ("good", Rating.Good), ("easy", Rating.Easy)):
         user = User.objects.create_user(f"r-{name}", f"{name}@example.org", "pw-1234-abcd-x")
-        card = review.record_answer(user=user, question=question, correct=True, source="quiz", when=T0)
-        card = review.record_answer(
+        card = scheduling.schedule_review(
+            user=user, question=question, correct=True, source="quiz", when=T0
+        ).card
+        card = scheduling.schedule_review(
             user=user, question=question, correct=True, source="review", when=card.due, rating=rating
-        )
+        ).card
         due[name] = card.due
     assert due["hard"] < due["good"] < due["easy"]
 
@@ -102,53 +118,53 @@ def test_hard_good_easy_order_the_due_dates(learner, question):
 
 
 def review_log(user, question, correct=True, when=T0):
-    review.record_answer(
+    scheduling.schedule_review(
         user=user, question=question, correct=correct, source="quiz", when=when - timedelta(days=2)
     )
     card = ReviewCard.objects.get(user=user, question=question)
     card.due = when - timedelta(hours=1)
     card.save()
-    review.record_answer(user=user, question=question, correct=correct, source="review", when=when)
+    scheduling.schedule_review(user=user, question=question, correct=correct, source="review", when=when)
     return ReviewLog.objects.filter(card=card).latest("reviewed_at")
 
 
 def test_rerating_replaces_the_same_log_and_recomputes_the_card_from_before(learner, question):
     log = review_log(learner, question)
     good_due = ReviewCard.objects.get(pk=log.card_id).due
-    review.rerate(user=learner, log_id=log.pk, rating="easy")
+    scheduling.rerate(user=learner, log_id=log.pk, rating="easy")
     easy_due = ReviewCard.objects.get(pk=log.card_id).due
-    review.rerate(user=learner, log_id=log.pk, rating="hard")
+    scheduling.rerate(user=learner, log_id=log.pk, rating="hard")
     hard_due = ReviewCard.objects.get(pk=log.card_id).due
     assert hard_due < good_due < easy_due
     log.refresh_from_db()
     assert log.rating == int(Rating.Hard)
     assert log.log["rating"] == int(Rating.Hard)
     assert ReviewLog.objects.filter(card_id=log.card_id).count() == 2  # re-rating logs nothing new
-    review.rerate(user=learner, log_id=log.pk, rating="good")
+    scheduling.rerate(user=learner, log_id=log.pk, rating="good")
     assert ReviewCard.objects.get(pk=log.card_id).due == good_due  # back to exactly the Good schedule
 
 
 def test_only_a_right_latest_own_review_can_be_rerated(learner, other_learner, question):
     wrong = review_log(learner, question, correct=False)
-    with pytest.raises(review.ReviewError):
-        review.rerate(user=learner, log_id=wrong.pk, rating="easy")
+    with pytest.raises(scheduling.ReviewError):
+        scheduling.rerate(user=learner, log_id=wrong.pk, rating="easy")
     with pytest.raises(ReviewLog.DoesNotExist):
-        review.rerate(user=other_learner, log_id=wrong.pk, rating="easy")
-    with pytest.raises(review.ReviewError):
-        review.rerate(user=learner, log_id=wrong.pk, rating="nonsense")
+        scheduling.rerate(user=other_learner, log_id=wrong.pk, rating="easy")
+    with pytest.raises(scheduling.ReviewError):
+        scheduling.rerate(user=learner, log_id=wrong.pk, rating="nonsense")
     right = review_log(other_learner, question, correct=True)
-    review.record_answer(
+    scheduling.schedule_review(
         user=other_learner, question=question, correct=True, source="quiz", when=T0 + timedelta(days=1)
     )
-    with pytest.raises(review.ReviewError):
-        review.rerate(user=other_learner, log_id=right.pk, rating="easy")
+    with pytest.raises(scheduling.ReviewError):
+        scheduling.rerate(user=other_learner, log_id=right.pk, rating="easy")
 
 
 # --- The queue -------------------------------------------------------------------------------------------
 
 
 def make_due(user, question, *, hours_ago: int = 1, correct: bool = False) -> ReviewCard:
-    review.record_answer(user=user, question=question, correct=correct, source="quiz")
+    scheduling.schedule_review(user=user, question=question, correct=correct, source="quiz")
     card = ReviewCard.objects.get(user=user, question=question)
     card.due = timezone.now() - timedelta(hours=hours_ago)
     card.save(update_fields=["due"])
@@ -159,7 +175,7 @@ def test_queue_is_the_users_due_cards_oldest_first(learner, other_learner, quiz)
     q1, q2, q3 = (make_question(quiz) for _ in range(3))
     make_due(learner, q1, hours_ago=1)
     make_due(learner, q2, hours_ago=5)
-    review.record_answer(user=learner, question=q3, correct=True, source="quiz")  # not due yet
+    scheduling.schedule_review(user=learner, question=q3, correct=True, source="quiz")  # not due yet
     make_due(other_learner, q3, hours_ago=9)
     assert [c.question_id for c in review.due_cards(learner)] == [q2.pk, q1.pk]
     assert review.due_count(learner) == 2
@@ -200,7 +216,7 @@ def choice_token(card: ReviewCard, text: str) -> str:
     card = review.get_card(card.user, card.pk)
     spec = review.shown_spec(card)
     key = next(c.key for c in spec.choices if c.text == text)
-    return scoring.field_names(spec, review.scope(card))[key]
+    return answer_forms.field_names(spec, review.scope(card))[key]
 
 
 def test_review_needs_login(client):
@@ -227,7 +243,7 @@ def test_review_page_shows_the_oldest_due_question_without_revealing_answers(cli
 
 
 def test_nothing_due_says_when_the_next_review_is(client, learner, question):
-    review.record_answer(user=learner, question=question, correct=True, source="quiz")
+    scheduling.schedule_review(user=learner, question=question, correct=True, source="quiz")
     client.force_login(learner)
     html = client.get("/review/").content.decode()
     assert "Nothing is due for review." in html

@@ -1,20 +1,14 @@
-"""Scoring rules for every question kind (docs/scoring.md), and reading posted answers."""
+"""Scoring rules for every question kind (docs/scoring.md), the answer forms that read posted answers, and
+the feedback built from a snapshot."""
 
 from __future__ import annotations
 
 import pytest
 from django.http import QueryDict
 
-from training.scoring import (
-    AnswerError,
-    CategorySpec,
-    ChoiceSpec,
-    QuestionSpec,
-    choice_token,
-    grade,
-    parse_answer,
-    review,
-)
+from training.answer_forms import answer_form, choice_token
+from training.feedback import feedback_for
+from training.grading import CategorySpec, ChoiceSpec, QuestionSpec, grade
 
 SINGLE = QuestionSpec(
     kind="single",
@@ -168,7 +162,15 @@ def test_sort_nothing_sorted_scores_zero():
     assert grade(SORT, {"categories": {}}).score == 0.0
 
 
-# --- parsing posted answers ---
+# --- parsing posted answers (the answer form of each kind) ---
+
+
+def parse_answer(spec: QuestionSpec, data: QueryDict, *, scope: str) -> dict:
+    """The parsed answer, or ValueError with the first error the form shows the learner."""
+    form = answer_form(spec, scope=scope, id="q", prompt="?", data=data)
+    if not form.is_valid():
+        raise ValueError(form.error)
+    return form.answer
 
 
 def post(**values) -> QueryDict:
@@ -198,18 +200,18 @@ def test_parse_single_reads_the_token_of_the_chosen_option():
     ],
 )
 def test_parse_single_refuses_missing_unknown_or_several(data, message):
-    with pytest.raises(AnswerError, match=message):
+    with pytest.raises(ValueError, match=message):
         parse_answer(SINGLE, post(**data), scope="attempt:1")
 
 
 def test_tokens_from_another_scope_are_refused():
-    with pytest.raises(AnswerError):
+    with pytest.raises(ValueError):
         parse_answer(SINGLE, post(choice=choice_token("attempt:2", 2)), scope="attempt:1")
 
 
 def test_parse_multiple_keeps_shown_order_and_refuses_nothing():
     assert parse_answer(MULTIPLE, post(choice=[tok(3), tok(1)]), scope="attempt:1") == {"choices": ["a", "c"]}
-    with pytest.raises(AnswerError, match="Select at least one option."):
+    with pytest.raises(ValueError, match="Select at least one option."):
         parse_answer(MULTIPLE, post(), scope="attempt:1")
 
 
@@ -236,20 +238,20 @@ def test_parse_order_builds_the_sequence_from_positions():
 )
 def test_parse_order_refuses_incomplete_or_repeated_positions(positions, message):
     data = post(**{f"position-{tok(pk)}": value for pk, value in zip([1, 2, 3, 4], positions, strict=True)})
-    with pytest.raises(AnswerError, match=message):
+    with pytest.raises(ValueError, match=message):
         parse_answer(ORDER, data, scope="attempt:1")
 
 
 def test_parse_sort_needs_every_item_in_a_known_category():
     full = {f"category-{tok(pk)}": "t1" for pk in (1, 2, 3, 4)}
     assert parse_answer(SORT, post(**full), scope="attempt:1") == {"categories": dict.fromkeys("abcd", "t1")}
-    with pytest.raises(AnswerError, match="Put every item in a category."):
+    with pytest.raises(ValueError, match="Put every item in a category."):
         parse_answer(SORT, post(**{f"category-{tok(1)}": "t1"}), scope="attempt:1")
-    with pytest.raises(AnswerError, match="not one of this question's categories"):
+    with pytest.raises(ValueError, match="not one of this question's categories"):
         parse_answer(SORT, post(**{**full, f"category-{tok(1)}": "t9"}), scope="attempt:1")
 
 
-def test_review_of_a_snapshot_lists_chosen_and_best_answers():
+def test_feedback_on_a_snapshot_lists_chosen_and_best_answers():
     snap = {
         "kind": "single",
         "prompt": "What now?",
@@ -260,7 +262,7 @@ def test_review_of_a_snapshot_lists_chosen_and_best_answers():
         ],
         "citations": [{"text": "Source: Intro, ¶1", "url": ""}],
     }
-    result = review(snap, {"choice": "a"})
+    result = feedback_for(snap, {"choice": "a"})
     assert result.verdict == "incorrect"
     assert [row.text for row in result.chosen_rows] == ["Wrong"]
     assert [row.text for row in result.best_rows] == ["Right"]

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from training import versions
 from training.context_processors import is_instructor
 from training.models import Cohort, CohortMembership, Course
 
@@ -59,4 +60,6 @@ def join_cohort(*, user: User, cohort: Cohort) -> bool:
     """Make `user` a member of `cohort`; True if they joined now, False if they already were a member."""
     with transaction.atomic():
         _membership, created = CohortMembership.objects.get_or_create(cohort=cohort, user=user)
+        if created:
+            versions.bump_learner(user.pk)
     return created

@@ -3,14 +3,13 @@
 Content changes rarely and learners read it constantly, so the pages keep what they derive from it (rendered
 Markdown, a lesson's checks and citations, a course's outline) in Django's cache (Redis in production,
 local memory otherwise), behind a small per-process LRU that needs no round trip. Keys are content-addressed:
-either a hash of the inputs themselves (Markdown), or `content_version()`, a fingerprint of every content
-table read in one query, so any edit — in the admin, by the curriculum loader, archived or deleted rows,
-changed links — gives new keys at once and nothing ever has to be invalidated.
+either a hash of the inputs themselves (Markdown), or the course's `content_version`, a token that every
+writer of the course's content replaces (training.versions), so any edit — in the admin, by the curriculum
+loader, archived or deleted rows, changed links — gives new keys at once and nothing has to be invalidated.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -65,38 +64,3 @@ def clear() -> None:
     """Forget this process's copies (the shared cache needs no clearing: its keys change with the content)."""
     with _lock:
         _lru.clear()
-
-
-@functools.cache
-def _version_sql() -> str:
-    from django.apps import apps
-    from django.db import connection
-
-    from training.models.content import Content
-
-    # Table names come from the models' metadata, quoted; nothing from a request reaches this SQL.
-    quote = connection.ops.quote_name
-    count, latest = "(SELECT COUNT(*) FROM {})", "(SELECT MAX({}) FROM {})"
-    columns = []
-    for model in apps.get_app_config("training").get_models():
-        if not issubclass(model, Content):
-            continue
-        table = quote(model._meta.db_table)
-        columns += [count.format(table), latest.format(quote("updated_at"), table)]
-        for field in model._meta.local_many_to_many:
-            through = field.remote_field.through
-            if through._meta.auto_created:  # links have no timestamps: new rows have higher ids
-                link = quote(through._meta.db_table)
-                columns += [count.format(link), latest.format(quote("id"), link)]
-    return "SELECT " + ", ".join(columns)
-
-
-def content_version() -> str:
-    """A fingerprint of all curriculum content: row counts and the latest `updated_at` of every content
-    table, row counts and highest ids of their link tables (one query on small tables)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(_version_sql())
-        row = cursor.fetchone()
-    return hashlib.sha256(repr(row).encode()).hexdigest()[:20]

@@ -1,16 +1,17 @@
-"""Lesson workflows: the learner opens a lesson, answers its inline checks, marks it complete."""
+"""Lesson workflows: the learner opens a lesson, marks it complete, and answers its inline checks (through
+training.answering with the `InLessonCheck` recorder)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from training import review as review_cards
+from training import versions
+from training.answering import Previous
+from training.grading import Grade, QuestionSpec
 from training.models import CheckAnswer, Lesson, LessonProgress, Question
-from training.scoring import Grade, QuestionSpec, grade
 
 # Two identical answers to the same check this close together are one double click, recorded once.
 DOUBLE_SUBMIT_WINDOW = timedelta(seconds=10)
@@ -27,9 +28,11 @@ def record_view(*, user, lesson: Lesson, now: datetime | None = None) -> LessonP
         return existing
     try:
         with transaction.atomic():
-            progress, _ = LessonProgress.objects.get_or_create(
+            progress, created = LessonProgress.objects.get_or_create(
                 user=user, lesson=lesson, defaults={"viewed_at": _now(now)}
             )
+            if created:
+                versions.bump_learner(user.pk)
     except IntegrityError:  # the same learner opened it twice at the same moment
         progress = LessonProgress.objects.for_user(user).get(lesson=lesson)
     return progress
@@ -45,42 +48,47 @@ def complete_lesson(*, user, lesson: Lesson, now: datetime | None = None) -> tup
         return progress, False
     progress.completed_at = when
     progress.save(update_fields=["completed_at"])
+    versions.bump_learner(user.pk)
     return progress, True
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    row: CheckAnswer
-    grade: Grade
-    recorded: bool  # False: the same answer was just recorded (a double submit)
+class InLessonCheck:
+    """Where a lesson check's answer is recorded: the learner's CheckAnswer row, which a new answer replaces.
+    The same answer again within seconds (double click, second tab) is one answer, recorded once."""
 
+    source = "check"
 
-@transaction.atomic
-def answer_check(
-    *, user, question: Question, spec: QuestionSpec, answer: dict[str, Any], now: datetime | None = None
-) -> CheckResult:
-    """Record the learner's answer to a lesson check (replacing an earlier one) and schedule it for review.
+    def __init__(self) -> None:
+        self.row: CheckAnswer | None = None
 
-    `spec` is the question as shown. A repeat of the same answer within seconds (double click, second tab)
-    is recorded once.
-    """
-    assert question.lesson_id is not None, "only lesson checks are answered here"
-    when = _now(now)
-    graded = grade(spec, answer)
-    record_view(user=user, lesson=question.lesson, now=when)
-    # Lock the learner's progress row on this lesson: concurrent answers to its checks queue up here.
-    LessonProgress.objects.for_user(user).select_for_update().get(lesson_id=question.lesson_id)
-    row = CheckAnswer.objects.for_user(user).filter(question=question).first()
-    if row is not None and row.answer == answer and when - row.answered_at < DOUBLE_SUBMIT_WINDOW:
-        return CheckResult(row=row, grade=graded, recorded=False)
-    values = {"answer": answer, "score": graded.score, "correct": graded.correct, "answered_at": when}
-    if row is None:
-        row = CheckAnswer.objects.create(user=user, question=question, **values)
-    else:
+    def find_previous(
+        self, *, user, question: Question, answer: dict[str, Any], snapshot: dict[str, Any], when: datetime
+    ) -> Previous | None:
+        assert question.lesson_id is not None, "only lesson checks are answered here"
+        record_view(user=user, lesson=question.lesson, now=when)
+        # Lock the learner's progress row on this lesson: concurrent answers to its checks queue up here.
+        LessonProgress.objects.for_user(user).select_for_update().get(lesson_id=question.lesson_id)
+        self.row = CheckAnswer.objects.for_user(user).filter(question=question).first()
+        row = self.row
+        if row is not None and row.answer == answer and when - row.answered_at < DOUBLE_SUBMIT_WINDOW:
+            return Previous(row=row, answer=row.answer, snapshot=snapshot)
+        return None
+
+    def store(
+        self,
+        *,
+        user,
+        question: Question,
+        spec: QuestionSpec,
+        answer: dict[str, Any],
+        graded: Grade,
+        snapshot: dict[str, Any],
+        when: datetime,
+    ) -> CheckAnswer:
+        values = {"answer": answer, "score": graded.score, "correct": graded.correct, "answered_at": when}
+        if self.row is None:
+            return CheckAnswer.objects.create(user=user, question=question, **values)
         for name, value in values.items():
-            setattr(row, name, value)
-        row.save(update_fields=list(values))
-    review_cards.record_answer(
-        user=user, question=question, correct=graded.correct, source="check", when=when
-    )
-    return CheckResult(row=row, grade=graded, recorded=True)
+            setattr(self.row, name, value)
+        self.row.save(update_fields=list(values))
+        return self.row

@@ -6,23 +6,24 @@ Rules:
 - The attempt fixes its questions (published ones, in order) and, per question, the order its choices are
   shown: shuffled once when the quiz asks for it, then stable for the whole attempt.
 - One response per question per attempt (a database constraint): the first answer stands; a repeat (double
-  click, second tab) is recorded once and reported as such.
+  click, second tab) is recorded once and reported as such. Answers go through training.answering with the
+  `InAttempt` recorder.
 - A submitted attempt is immutable: no responses are added and it cannot be submitted again.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
-from training import review as review_cards
+from training import versions
+from training.answering import AlreadyRecorded, Previous
+from training.grading import Grade, QuestionSpec
 from training.models import Choice, Question, Quiz, QuizAttempt, Response
-from training.scoring import Grade, QuestionSpec, grade
 
 
 class QuizError(Exception):
@@ -95,6 +96,7 @@ def start_attempt(
                 question_ids=[question.pk for question in questions],
                 choice_order=choice_order,
             )
+            versions.bump_learner(user.pk)
     except IntegrityError:
         # A second tab started the same attempt a moment ago: use that one.
         open_attempt = attempts.filter(submitted_at__isnull=True).first()
@@ -104,56 +106,61 @@ def start_attempt(
     return attempt, True
 
 
-@dataclass(frozen=True)
-class Recorded:
-    response: Response
-    created: bool  # False: this question already had a response (the first one stands)
-    grade: Grade
+class InAttempt:
+    """Where a quiz answer is recorded: a Response in an open attempt, with the snapshot of what was shown.
+    One response per question per attempt (a database constraint): the first answer stands, and a repeat
+    (double click, second tab) returns it."""
+
+    source = "quiz"
+
+    def __init__(self, attempt: QuizAttempt):
+        self.attempt = attempt
+
+    def find_previous(
+        self, *, user, question: Question, answer: dict[str, Any], snapshot: dict[str, Any], when: datetime
+    ) -> Previous | None:
+        locked = QuizAttempt.objects.for_user(user).select_for_update().get(pk=self.attempt.pk)
+        if locked.is_submitted:
+            raise AttemptSubmitted("This attempt has been submitted, so its answers can no longer change.")
+        if question.pk not in locked.question_ids:
+            raise QuizError("That question is not part of this attempt.")
+        self.attempt = locked
+        existing = Response.objects.filter(attempt=locked, question=question).first()
+        return _standing(existing) if existing is not None else None
+
+    def store(
+        self,
+        *,
+        user,
+        question: Question,
+        spec: QuestionSpec,
+        answer: dict[str, Any],
+        graded: Grade,
+        snapshot: dict[str, Any],
+        when: datetime,
+    ) -> Response:
+        try:
+            with transaction.atomic():
+                response = Response.objects.create(
+                    attempt=self.attempt,
+                    question=question,
+                    answer=answer,
+                    score=graded.score,
+                    correct=graded.correct,
+                    snapshot={**snapshot, "chosen": answer},
+                    answered_at=when,
+                )
+        except IntegrityError:  # a concurrent request recorded it first (databases without row locks)
+            raise AlreadyRecorded(
+                _standing(Response.objects.get(attempt=self.attempt, question=question))
+            ) from None
+        chosen_keys = set(_chosen_keys(spec.kind, answer))
+        response.chosen_choices.set([c.pk for c in spec.choices if c.key in chosen_keys and c.pk])
+        return response
 
 
-@transaction.atomic
-def record_response(
-    *,
-    user,
-    attempt: QuizAttempt,
-    question: Question,
-    spec: QuestionSpec,
-    answer: dict[str, Any],
-    snapshot: dict[str, Any],
-    now: datetime | None = None,
-) -> Recorded:
-    """Record the answer to one question of an open attempt, with its snapshot, and schedule a review.
-
-    `spec` is the question as shown in this attempt (choices in the attempt's order).
-    """
-    locked = QuizAttempt.objects.for_user(user).select_for_update().get(pk=attempt.pk)
-    if locked.is_submitted:
-        raise AttemptSubmitted("This attempt has been submitted, so its answers can no longer change.")
-    if question.pk not in locked.question_ids:
-        raise QuizError("That question is not part of this attempt.")
-    existing = Response.objects.filter(attempt=locked, question=question).first()
-    if existing is not None:
-        return Recorded(response=existing, created=False, grade=grade(existing.snapshot, existing.answer))
-    when = _now(now)
-    graded = grade(spec, answer)
-    try:
-        with transaction.atomic():
-            response = Response.objects.create(
-                attempt=locked,
-                question=question,
-                answer=answer,
-                score=graded.score,
-                correct=graded.correct,
-                snapshot={**snapshot, "chosen": answer},
-                answered_at=when,
-            )
-    except IntegrityError:  # a concurrent request recorded it first (databases without row locks)
-        existing = Response.objects.get(attempt=locked, question=question)
-        return Recorded(response=existing, created=False, grade=grade(existing.snapshot, existing.answer))
-    chosen_keys = set(_chosen_keys(spec.kind, answer))
-    response.chosen_choices.set([c.pk for c in spec.choices if c.key in chosen_keys and c.pk])
-    review_cards.record_answer(user=user, question=question, correct=graded.correct, source="quiz", when=when)
-    return Recorded(response=response, created=True, grade=graded)
+def _standing(response: Response) -> Previous:
+    return Previous(row=response, answer=response.answer, snapshot=response.snapshot)
 
 
 def _chosen_keys(kind: str, answer: dict[str, Any]) -> list[str]:
@@ -187,5 +194,7 @@ def submit_attempt(*, user, attempt: QuizAttempt, now: datetime | None = None) -
         }
         # The conditional update is the guard that holds on every database: only one submit wins.
         won = QuizAttempt.objects.filter(pk=locked.pk, submitted_at__isnull=True).update(**values)
+        if won:
+            versions.bump_learner(user.pk)
     locked.refresh_from_db()
     return locked, bool(won)

@@ -48,7 +48,7 @@ class CheckAnswer(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="check_answers")
-    answer = models.JSONField(help_text="What was chosen, in the shape scoring.py reads.")
+    answer = models.JSONField(help_text="What was chosen, in the shape training.grading reads.")
     score = models.FloatField(help_text="0.0–1.0")
     correct = models.BooleanField()
     answered_at = models.DateTimeField()
@@ -109,7 +109,7 @@ class Response(models.Model):
 
     attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="responses")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="responses")
-    answer = models.JSONField(help_text="What was chosen, in the shape scoring.py reads.")
+    answer = models.JSONField(help_text="What was chosen, in the shape training.grading reads.")
     score = models.FloatField(help_text="0.0–1.0")
     correct = models.BooleanField(help_text="Full marks.")
     snapshot = models.JSONField(
@@ -260,3 +260,16 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.course} · {self.code}"
+
+
+class LearnerVersion(models.Model):
+    """A token replaced whenever the learner's state changes (training.versions): caches of pages about one
+    learner key on it instead of fingerprinting every learner table."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(max_length=16)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.token}"

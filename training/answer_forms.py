@@ -1,0 +1,280 @@
+"""The answer form of a question: one Django form class per question kind, built from the question as shown.
+
+`answer_form(spec, scope=..., id=..., prompt=..., data=request.POST)` parses and validates a posted answer;
+after `is_valid()`, `form.answer` is the answer in the stored shape (see training.grading). Unbound, or bound
+to a stored answer (`answer=`), the same object is what `includes/_question_fields.html` renders: the prompt as
+legend, one input per choice, the first error above them.
+
+Forms never show keys or ids: each choice is named by an opaque token (`choice_token`) that depends on a
+scope (the attempt, the lesson check, the review card) and the server's secret, so neither the authored order
+nor the database order of the choices can be read from the page, and a token from another scope is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.utils.crypto import salted_hmac
+
+from training.grading import MULTIPLE, ORDER, SINGLE, SORT, CategorySpec, QuestionSpec
+
+
+def choice_token(scope: str, choice_pk: int | None) -> str:
+    """The opaque value that names one choice in a form, stable within a scope ("attempt:12", "check:7")."""
+    return salted_hmac("training.scoring.choice", f"{scope}:{choice_pk}").hexdigest()[:12]
+
+
+def field_names(spec: QuestionSpec, scope: str) -> dict[str, str]:
+    """Choice key → its token in this scope (the form field value or name suffix)."""
+    return {c.key: choice_token(scope, c.pk) for c in spec.choices}
+
+
+@dataclass(frozen=True)
+class FieldChoice:
+    """One choice as the template shows it: its token, its text and what the learner has set on it."""
+
+    token: str
+    text: str
+    checked: bool = False
+    position: int | None = None
+    category: str = ""
+
+
+class AnswerForm(forms.Form):
+    """The inputs of one question. Subclasses add the fields of their kind and turn them into `answer`."""
+
+    kind = ""
+    hint = ""
+
+    def __init__(
+        self,
+        spec: QuestionSpec,
+        *,
+        scope: str,
+        id: str,
+        prompt: str,
+        data: Mapping[str, Any] | None = None,
+        answer: Mapping[str, Any] | None = None,
+        disabled: bool = False,
+    ):
+        super().__init__(data=data)
+        self.spec = spec
+        self.id = id
+        self.prompt = prompt
+        self.disabled = disabled
+        self.tokens = field_names(spec, scope)  # choice key → token
+        self.keys = {token: key for key, token in self.tokens.items()}
+        self.shown_answer = dict(answer or {})
+        self.add_fields()
+
+    def add_fields(self) -> None:
+        raise NotImplementedError
+
+    # What the template reads.
+
+    @property
+    def error(self) -> str:
+        """The first problem with a posted answer, in the order the inputs are shown ("" when none)."""
+        if not self.is_bound:
+            return ""
+        for name in [*self.fields, forms.forms.NON_FIELD_ERRORS]:
+            messages = self.errors.get(name)
+            if messages:
+                return str(messages[0])
+        return ""
+
+    @property
+    def choices(self) -> tuple[FieldChoice, ...]:
+        return tuple(
+            FieldChoice(token=self.tokens[c.key], text=c.text, **self.state_of(c.key))
+            for c in self.spec.choices
+        )
+
+    @property
+    def categories(self) -> tuple[CategorySpec, ...]:
+        return self.spec.categories
+
+    @property
+    def positions(self) -> range:
+        return range(1, len(self.spec.choices) + 1)
+
+    @property
+    def input_type(self) -> str:
+        return "radio" if self.kind == SINGLE else "checkbox"
+
+    def state_of(self, key: str) -> dict[str, Any]:
+        """What the learner has set on one choice: from the posted data (after an error, so nothing they did is
+        lost) or from the stored answer."""
+        raise NotImplementedError
+
+    def posted(self, name: str) -> list[str]:
+        if not self.is_bound:
+            return []
+        if hasattr(self.data, "getlist"):
+            return [value for value in self.data.getlist(name) if value != ""]
+        value = self.data.get(name)
+        if value in (None, ""):
+            return []
+        return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+    @property
+    def answer(self) -> dict[str, Any]:
+        """The answer in the stored shape; only after is_valid()."""
+        return self.cleaned_data["answer"]
+
+
+class SingleAnswerForm(AnswerForm):
+    kind = SINGLE
+    hint = "Choose one answer."
+
+    def add_fields(self) -> None:
+        self.fields["choice"] = forms.ChoiceField(
+            choices=[(self.tokens[c.key], c.text) for c in self.spec.choices],
+            error_messages={
+                "required": "Choose one answer.",
+                "invalid_choice": "That answer is not one of this question's options. "
+                "Reload the page and try again.",
+            },
+        )
+
+    def clean_choice(self) -> str:
+        if len(self.posted("choice")) > 1:
+            raise forms.ValidationError("Choose only one answer.", code="several")
+        return self.cleaned_data["choice"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "choice" in data:
+            data["answer"] = {"choice": self.keys[data["choice"]]}
+        return data
+
+    def state_of(self, key: str) -> dict[str, Any]:
+        chosen = (
+            set(self.posted("choice"))
+            if self.is_bound
+            else {self.tokens.get(self.shown_answer.get("choice"))}
+        )
+        return {"checked": self.tokens[key] in chosen}
+
+
+class MultipleAnswerForm(AnswerForm):
+    kind = MULTIPLE
+    hint = "Select all that apply."
+
+    def add_fields(self) -> None:
+        self.fields["choice"] = forms.MultipleChoiceField(
+            choices=[(self.tokens[c.key], c.text) for c in self.spec.choices],
+            error_messages={
+                "required": "Select at least one option.",
+                "invalid_choice": "One of the selected options is not part of this question. "
+                "Reload the page and try again.",
+            },
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "choice" in data:
+            chosen = {self.keys[token] for token in data["choice"]}
+            data["answer"] = {"choices": [c.key for c in self.spec.choices if c.key in chosen]}
+        return data
+
+    def state_of(self, key: str) -> dict[str, Any]:
+        if self.is_bound:
+            return {"checked": self.tokens[key] in set(self.posted("choice"))}
+        return {"checked": key in set(self.shown_answer.get("choices") or [])}
+
+
+class OrderAnswerForm(AnswerForm):
+    kind = ORDER
+    hint = "Give each step its place in the sequence: 1 is first. Use each number once."
+
+    def add_fields(self) -> None:
+        n = len(self.spec.choices)
+        out_of_range = f"Positions go from 1 to {n}."
+        for choice in self.spec.choices:
+            self.fields[f"position-{self.tokens[choice.key]}"] = forms.IntegerField(
+                min_value=1,
+                max_value=n,
+                error_messages={
+                    "required": "Give every step a position.",
+                    "invalid": "Positions must be whole numbers.",
+                    "min_value": out_of_range,
+                    "max_value": out_of_range,
+                },
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        places = {c.key: data.get(f"position-{self.tokens[c.key]}") for c in self.spec.choices}
+        if None in places.values():
+            return data  # a field error says what is missing
+        n = len(places)
+        if len(set(places.values())) != n:
+            raise forms.ValidationError(
+                f"Give each step a different position: every number from 1 to {n} once.", code="repeated"
+            )
+        data["answer"] = {"order": sorted(places, key=places.__getitem__)}
+        return data
+
+    def state_of(self, key: str) -> dict[str, Any]:
+        if self.is_bound:
+            value = self.posted(f"position-{self.tokens[key]}")
+            return {"position": int(value[0]) if value and value[0].isdigit() else None}
+        order = list(self.shown_answer.get("order") or [])
+        return {"position": order.index(key) + 1 if key in order else None}
+
+
+class SortAnswerForm(AnswerForm):
+    kind = SORT
+    hint = "Choose a category for each item."
+
+    def add_fields(self) -> None:
+        categories = [(c.key, c.label) for c in self.spec.categories]
+        for choice in self.spec.choices:
+            self.fields[f"category-{self.tokens[choice.key]}"] = forms.ChoiceField(
+                choices=categories,
+                error_messages={
+                    "required": "Put every item in a category.",
+                    "invalid_choice": "That category is not one of this question's categories.",
+                },
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        assigned = {c.key: data.get(f"category-{self.tokens[c.key]}") for c in self.spec.choices}
+        if None not in assigned.values():
+            data["answer"] = {"categories": assigned}
+        return data
+
+    def state_of(self, key: str) -> dict[str, Any]:
+        if self.is_bound:
+            value = self.posted(f"category-{self.tokens[key]}")
+            return {"category": value[0] if value else ""}
+        return {"category": (self.shown_answer.get("categories") or {}).get(key, "")}
+
+
+FORMS: dict[str, type[AnswerForm]] = {
+    SINGLE: SingleAnswerForm,
+    MULTIPLE: MultipleAnswerForm,
+    ORDER: OrderAnswerForm,
+    SORT: SortAnswerForm,
+}
+
+
+def answer_form(
+    spec: QuestionSpec,
+    *,
+    scope: str,
+    id: str,
+    prompt: str,
+    data: Mapping[str, Any] | None = None,
+    answer: Mapping[str, Any] | None = None,
+    disabled: bool = False,
+) -> AnswerForm:
+    """The form of the question's kind: empty, bound to posted `data`, or showing a stored `answer`."""
+    return FORMS[spec.kind](
+        spec, scope=scope, id=id, prompt=prompt, data=data, answer=answer, disabled=disabled
+    )

@@ -1,0 +1,148 @@
+"""Answering a question: the one path every answer takes, in a quiz, a lesson check or the review queue.
+
+    form = answer_form(spec, scope=..., data=request.POST, ...)      # parse and validate (answer_forms.py)
+    if form.is_valid():
+        answered = answer_question(user=..., question=..., spec=spec, answer=form.answer,
+                                   recorder=InAttempt(attempt) | InLessonCheck() | InReview(card))
+
+`answer_question` grades the answer once, records it where the recorder keeps answers, schedules the question
+in the learner's review queue, and returns the feedback the page shows — nothing reads the answer back to
+grade it again. Where answers are kept and what counts as a repeat differs by place; that is the recorder's
+job (quizzes.InAttempt, lessons.InLessonCheck, review.InReview):
+
+- `find_previous(...)` runs first, inside the transaction: it locks what must be locked, refuses what cannot
+  be answered (raising the place's own error) and returns the earlier answer that stands instead of this one
+  (a double click, a second tab), or None;
+- `store(...)` writes the new answer and returns its row (None when the review log is the record).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.db.models import Model
+
+from training import grading, scheduling
+from training.feedback import Feedback, feedback_for
+from training.grading import Grade, QuestionSpec
+from training.markup import citation_label
+from training.models import Citation, Question
+
+
+@dataclass(frozen=True)
+class Previous:
+    """An answer recorded earlier that stands instead of the one just posted."""
+
+    row: Model | None
+    answer: dict[str, Any]
+    snapshot: dict[str, Any]
+
+
+class AlreadyRecorded(Exception):  # noqa: N818 - a signal from store(), not an error to report
+    """Raised by a recorder's store() when a concurrent request recorded this answer first."""
+
+    def __init__(self, previous: Previous):
+        super().__init__("already recorded")
+        self.previous = previous
+
+
+class Recorder(Protocol):
+    source: str  # "quiz", "check" or "review": the review log's source
+
+    def find_previous(
+        self, *, user, question: Question, answer: dict[str, Any], snapshot: dict[str, Any], when: datetime
+    ) -> Previous | None: ...
+
+    def store(
+        self,
+        *,
+        user,
+        question: Question,
+        spec: QuestionSpec,
+        answer: dict[str, Any],
+        graded: Grade,
+        snapshot: dict[str, Any],
+        when: datetime,
+    ) -> Model | None: ...
+
+
+@dataclass(frozen=True)
+class Answered:
+    answer: dict[str, Any]  # the answer that stands: this one, or the earlier one when `recorded` is False
+    grade: Grade
+    feedback: Feedback
+    recorded: bool  # False: a repeat, nothing new was written
+    row: Model | None  # the Response, CheckAnswer or ReviewLog that holds the answer
+
+
+def question_snapshot(question: Question, spec: QuestionSpec) -> dict[str, Any]:
+    """What the learner was shown, with the answer key and the citations (the pages prefetch them as
+    `shown_citations`; read here when they did not)."""
+    citations = getattr(question, "shown_citations", None)
+    if citations is None:
+        citations = (
+            Citation.objects.published()
+            .in_order()
+            .filter(question=question)
+            .select_related("section", "reference")
+        )
+    return grading.snapshot(question, spec, [citation_label(c) for c in citations])
+
+
+@transaction.atomic
+def answer_question(
+    *,
+    user,
+    question: Question,
+    spec: QuestionSpec,
+    answer: dict[str, Any],
+    recorder: Recorder,
+    when: datetime | None = None,
+) -> Answered:
+    """Grade `answer` (parsed by the question's answer form) once, record it, schedule a review, and return
+    the feedback. `spec` is the question as shown (choices in the order shown)."""
+    when = (when or datetime.now(UTC)).astimezone(UTC)
+    snap = question_snapshot(question, spec)
+    previous = recorder.find_previous(user=user, question=question, answer=answer, snapshot=snap, when=when)
+    if previous is None:
+        graded = grading.grade(spec, answer)
+        try:
+            row = recorder.store(
+                user=user,
+                question=question,
+                spec=spec,
+                answer=answer,
+                graded=graded,
+                snapshot=snap,
+                when=when,
+            )
+        except AlreadyRecorded as repeat:
+            previous = repeat.previous
+        else:
+            kept = {"answer": answer, "snapshot": snap} if recorder.source == "review" else {}
+            log = scheduling.schedule_review(
+                user=user,
+                question=question,
+                correct=graded.correct,
+                source=recorder.source,
+                when=when,
+                **kept,
+            )
+            return Answered(
+                answer=answer,
+                grade=graded,
+                feedback=feedback_for(snap, answer, graded),
+                recorded=True,
+                row=row or log,
+            )
+    graded = grading.grade(previous.snapshot, previous.answer)
+    return Answered(
+        answer=previous.answer,
+        grade=graded,
+        feedback=feedback_for(previous.snapshot, previous.answer, graded),
+        recorded=False,
+        row=previous.row,
+    )

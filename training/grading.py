@@ -1,0 +1,233 @@
+"""Grading: how right an answer is, for all four question kinds (rules in docs/scoring.md).
+
+Everything here is a pure function of its arguments; nothing touches the database. The only caller that
+grades a learner's new answer is training.answering.answer_question; pages that show feedback on an answer
+stored earlier grade it again through training.feedback.
+
+An answer is stored as JSON keyed by choice *keys* (stable natural keys inside a question):
+
+    single    {"choice": "c"}
+    multiple  {"choices": ["a", "c"]}                   (in the order shown)
+    order     {"order": ["b", "a", "c"]}                 (the learner's order, first step first)
+    sort      {"categories": {"a": "track-1", "b": "track-2"}}
+
+A question reaches the grader as a QuestionSpec: built from a Question (its choices in the order shown) or
+from a stored snapshot (what the learner was shown, so later edits do not rewrite history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+SINGLE, MULTIPLE, ORDER, SORT = "single", "multiple", "order", "sort"
+KINDS = (SINGLE, MULTIPLE, ORDER, SORT)
+
+
+# --- What a question looks like to the grader -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    key: str
+    text: str = ""
+    correct: bool = False
+    correct_position: int | None = None
+    category: str | None = None  # the right category's key (sort)
+    feedback: str = ""
+    pk: int | None = None
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """A question as the grader sees it: its kind, its choices in the order shown, its categories."""
+
+    kind: str
+    choices: tuple[ChoiceSpec, ...]
+    categories: tuple[CategorySpec, ...] = ()
+
+    def choice(self, key: str) -> ChoiceSpec | None:
+        for choice in self.choices:
+            if choice.key == key:
+                return choice
+        return None
+
+
+def spec_from_snapshot(snapshot: Mapping[str, Any]) -> QuestionSpec:
+    return QuestionSpec(
+        kind=snapshot["kind"],
+        choices=tuple(
+            ChoiceSpec(
+                key=c["key"],
+                text=c.get("text", ""),
+                correct=bool(c.get("correct")),
+                correct_position=c.get("correct_position"),
+                category=c.get("category"),
+                feedback=c.get("feedback", ""),
+            )
+            for c in snapshot["choices"]
+        ),
+        categories=tuple(
+            CategorySpec(key=c["key"], label=c["label"]) for c in snapshot.get("categories", [])
+        ),
+    )
+
+
+def spec_from_question(
+    question, choices: Iterable | None = None, categories: Iterable | None = None
+) -> QuestionSpec:
+    """A QuestionSpec from a Question. `choices` in the order shown (default: the published choices in
+    authored order, read from a prefetch when there is one); archived choices and categories never appear."""
+    if choices is None:
+        choices = sorted(
+            (c for c in question.choices.all() if c.is_published), key=lambda c: (c.position, c.pk)
+        )
+    if categories is None:
+        categories = sorted(
+            (c for c in question.categories.all() if c.is_published), key=lambda c: (c.position, c.pk)
+        )
+    categories = list(categories)
+    category_keys = {category.pk: category.key for category in categories}
+    return QuestionSpec(
+        kind=question.kind,
+        choices=tuple(
+            ChoiceSpec(
+                key=c.key,
+                text=c.text,
+                correct=c.correct,
+                correct_position=c.correct_position,
+                category=category_keys.get(c.category_id),
+                feedback=c.feedback,
+                pk=c.pk,
+            )
+            for c in choices
+        ),
+        categories=tuple(CategorySpec(key=c.key, label=c.label) for c in categories),
+    )
+
+
+def as_spec(question) -> QuestionSpec:
+    if isinstance(question, QuestionSpec):
+        return question
+    if isinstance(question, Mapping):
+        return spec_from_snapshot(question)
+    return spec_from_question(question)
+
+
+# --- Grading ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grade:
+    """score: 0.0–1.0; correct: full marks; marks: choice key → handled right (picked or left alone
+    correctly, in its right place, in its right category)."""
+
+    score: float
+    correct: bool
+    marks: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+    @property
+    def verdict(self) -> str:
+        if self.correct:
+            return "correct"
+        return "partial" if self.score > 0 else "incorrect"
+
+
+def _round(score: float) -> float:
+    return round(max(0.0, min(1.0, score)), 4)
+
+
+def grade(question, answer: Mapping[str, Any]) -> Grade:
+    """Grade an answer (in the stored shape) against a Question, a snapshot dict or a QuestionSpec.
+
+    Unknown keys in the answer earn nothing; a missing part of the answer counts as wrong (the parser
+    refuses incomplete answers, so this only matters for hand-made or historical answers).
+    """
+    spec = as_spec(question)
+    keys = [c.key for c in spec.choices]
+    if spec.kind == SINGLE:
+        chosen = answer.get("choice")
+        marks = {c.key: (c.key == chosen) == c.correct for c in spec.choices}
+        right = any(c.correct and c.key == chosen for c in spec.choices)
+        return Grade(score=1.0 if right else 0.0, correct=right, marks=marks)
+
+    if spec.kind == MULTIPLE:
+        chosen = set(answer.get("choices") or [])
+        right = [c for c in spec.choices if c.correct]
+        wrong = [c for c in spec.choices if not c.correct]
+        hits = sum(1 for c in right if c.key in chosen)
+        false_picks = sum(1 for c in wrong if c.key in chosen)
+        score = (hits / len(right) if right else 0.0) - (false_picks / len(wrong) if wrong else 0.0)
+        marks = {c.key: (c.key in chosen) == c.correct for c in spec.choices}
+        score = _round(score)
+        full = bool(right) and hits == len(right) and false_picks == 0
+        return Grade(score=1.0 if full else score, correct=full, marks=marks)
+
+    if spec.kind == ORDER:
+        given = [key for key in (answer.get("order") or []) if key in keys]
+        rank = {c.key: c.correct_position or 0 for c in spec.choices}
+        place = {key: index + 1 for index, key in enumerate(given)}
+        marks = {key: place.get(key) == rank[key] for key in keys}
+        n = len(keys)
+        if n < 2:
+            full = all(marks.values())
+            return Grade(score=1.0 if full else 0.0, correct=full, marks=marks)
+        # Pairwise agreement: the share of pairs of steps the learner put in the right relative order.
+        pairs = agree = 0
+        for i, first in enumerate(keys):
+            for second in keys[i + 1 :]:
+                pairs += 1
+                both = first in place and second in place
+                if both and (place[first] < place[second]) == (rank[first] < rank[second]):
+                    agree += 1
+        full = all(marks.values())
+        return Grade(score=1.0 if full else _round(agree / pairs), correct=full, marks=marks)
+
+    if spec.kind == SORT:
+        given = answer.get("categories") or {}
+        marks = {c.key: c.category is not None and given.get(c.key) == c.category for c in spec.choices}
+        hits = sum(marks.values())
+        full = bool(keys) and hits == len(keys)
+        return Grade(
+            score=1.0 if full else _round(hits / len(keys) if keys else 0.0), correct=full, marks=marks
+        )
+
+    raise ValueError(f"unknown question kind: {spec.kind!r}")
+
+
+# --- Snapshots -------------------------------------------------------------------------------------------------
+
+
+def snapshot(question, spec: QuestionSpec, citations: Sequence[Mapping[str, str]] = ()) -> dict[str, Any]:
+    """What the learner was shown (in the order shown), with the answer key and feedback, as plain JSON."""
+    return {
+        "kind": spec.kind,
+        "slug": question.slug,
+        "scenario": question.scenario,
+        "prompt": question.prompt,
+        "explanation": question.explanation,
+        "choices": [
+            {
+                "key": c.key,
+                "text": c.text,
+                "correct": c.correct,
+                "correct_position": c.correct_position,
+                "category": c.category,
+                "feedback": c.feedback,
+            }
+            for c in spec.choices
+        ],
+        "categories": [{"key": c.key, "label": c.label} for c in spec.categories],
+        "citations": [dict(citation) for citation in citations],
+    }
