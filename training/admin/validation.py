@@ -52,6 +52,7 @@ from training.models import (
     Status,
     Track,
 )
+from training.versions import bump_course_content
 
 # A list in the file → the kind of object its items are (when they are mappings, not slugs).
 _LIST_KINDS = {
@@ -436,6 +437,7 @@ class ContentAdmin(admin.ModelAdmin):
         for course_id in course_ids:
             _before(request, course_id)
         super().delete_queryset(request, queryset)
+        bump_course_content(course_ids)  # in case the delete took a fast path that sends no signals
         _after(request, course_ids)
 
     def delete_view(self, request, object_id, extra_context=None):
@@ -470,6 +472,8 @@ class ContentAdmin(admin.ModelAdmin):
                 for course_id in course_ids:
                     _before(request, course_id)
                 count = queryset.update(**values, updated_at=timezone.now())
+                # update() sends no signals: the learner pages' caches learn of the change from the version.
+                bump_course_content(course_ids)
                 _after(request, course_ids)
         except Rejected as exc:
             self.report(request, exc.findings, "Nothing changed")

@@ -55,8 +55,9 @@ def run(files: dict[str, str], *, dry_run: bool) -> Outcome:
     return Outcome(problems=[], reports=reports)
 
 
-class CourseYamlViews:
-    """The course admin's YAML pages: an "Export YAML" column and view, and the import view."""
+class CourseYamlViews(admin.ModelAdmin):
+    """The course admin's YAML pages: an "Export YAML" column and view, and the import view (a base of
+    CourseAdmin, before ContentAdmin)."""
 
     @admin.display(description="YAML")
     def export_link(self, obj):

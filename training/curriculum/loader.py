@@ -21,6 +21,7 @@ from training.curriculum import schema as s
 from training.curriculum.problems import CurriculumError, Problem
 from training.curriculum.validate import CourseDocument, assemble, validate_courses
 from training.curriculum.yamlio import display_name, parse_yaml
+from training.versions import bump_course_content
 
 
 class UsageError(Exception):
@@ -258,6 +259,7 @@ class _Writer:
     def __init__(self, doc: CourseDocument):
         self.doc = doc
         self.report = Report(doc.course.slug)
+        self.course_id: int | None = None
 
     def table(self, label, model, existing, key=lambda obj: obj.slug) -> _Table:
         return _Table(self, label, model, existing, key)
@@ -302,7 +304,7 @@ class _Writer:
         course = courses.sync(
             {c.slug: {"slug": c.slug, "title": c.title, "summary": c.summary, "status": c.status}}
         )[c.slug]
-        cid = course.pk
+        cid = self.course_id = course.pk
 
         def mine(model):
             return model.objects.filter(course_id=cid)
@@ -746,7 +748,15 @@ def _load(courses: list[CourseDocument], problems: list[Problem], *, dry_run: bo
         problems = ownership_problems(courses)
         if problems:
             raise CurriculumError(problems)
-        reports = [_Writer(course).write() for course in courses]
+        writers = [_Writer(course) for course in courses]
+        reports = [writer.write() for writer in writers]
+        # The writes above are bulk operations, which send no signals: give each course that changed one new
+        # content version (a load that changes nothing keeps it, and the caches keyed on it).
+        bump_course_content(
+            writer.course_id
+            for writer, report in zip(writers, reports, strict=True)
+            if any(report.total(name) for name in ("created", "updated", "archived"))
+        )
         if dry_run:
             transaction.set_rollback(True)
     return reports
