@@ -194,7 +194,7 @@ def test_learner_rows_progress_mastery_sort_and_filter(data):
     # (L1 twice), L4 and L5 got it wrong → 3 learners master 1/1 objective.
     assert [r.username for r in rows][:3] == ["L1", "L2", "L3"]
     by_name = {r.username: r for r in rows}
-    assert by_name["L1"].objectives_mastered == 1 and by_name["L1"].mastery == 100.0
+    assert by_name["L1"].objectives_at_80 == 1 and by_name["L1"].mastery == 100.0
     assert by_name["L4"].mastery == 0.0
     assert by_name["L1"].attempts == 2 and by_name["L1"].quizzes_passed == 1
     assert by_name["L5"].quizzes_passed == 0

@@ -43,7 +43,7 @@ from training.models import (
 BUCKETS = 10  # score distribution: 0–9.9 %, 10–19.9 %, …, 90–100 %
 HARD_FACILITY = 30.0  # percent: most learners fail the question
 WEAK_DISCRIMINATION = 0.2  # below this, the question does not separate stronger from weaker learners
-MASTERY_PERCENT = 80.0  # an objective is mastered when this share of its answers is correct
+OBJECTIVE_AT_80_PERCENT = 80.0  # share of right answers that puts an objective "at 80 %" (not a mastery level)
 
 
 def members(cohort: Cohort) -> QuerySet:
@@ -401,13 +401,13 @@ class LearnerRow:
     quizzes_passed: int
     attempts: int
     simulations_finished: int
-    objectives_mastered: int
+    objectives_at_80: int
     last_active: object
     totals: dict
 
     @property
     def mastery(self) -> float | None:
-        return _percent(self.objectives_mastered, self.totals["objectives"])
+        return _percent(self.objectives_at_80, self.totals["objectives"])
 
     @property
     def progress(self) -> float:
@@ -450,7 +450,7 @@ def learner_rows(
     it is left out unless the rows are sorted by it, and `add_mastery` fills it for the rows shown.
 
     Progress counts published lessons completed and published quizzes passed. Mastery counts the course's
-    learning objectives where at least MASTERY_PERCENT % of the learner's quiz answers to questions tagged
+    learning objectives where at least OBJECTIVE_AT_80_PERCENT % of the learner's quiz answers to questions tagged
     with the objective are correct (see docs/analytics.md).
     """
     course = cohort.course
@@ -507,7 +507,7 @@ def learner_rows(
                 quizzes_passed=data.get("passed", 0),
                 attempts=data.get("attempts", 0),
                 simulations_finished=data.get("simulations", 0),
-                objectives_mastered=0,
+                objectives_at_80=0,
                 last_active=max(times) if times else None,
                 totals=totals,
             )
@@ -524,10 +524,10 @@ def learner_rows(
 
 
 def add_mastery(cohort: Cohort, rows: list[LearnerRow], *, user_ids=None) -> None:
-    """Fill `objectives_mastered` of the rows: one aggregate query over the learners' quiz answers."""
+    """Fill `objectives_at_80` of the rows: one aggregate query over the learners' quiz answers."""
     if user_ids is None:
         user_ids = [row.user_id for row in rows]
-    mastered: dict[int, int] = defaultdict(int)
+    at_80: dict[int, int] = defaultdict(int)
     for row in (
         Response.objects.filter(
             LearningObjective.objects.active_q("question__objectives__"),
@@ -539,10 +539,10 @@ def add_mastery(cohort: Cohort, rows: list[LearnerRow], *, user_ids=None) -> Non
         .annotate(n=Count("id"), right=Count("id", filter=Q(correct=True)))
         .order_by()
     ):
-        if row["n"] and 100.0 * row["right"] / row["n"] >= MASTERY_PERCENT:
-            mastered[row["attempt__user_id"]] += 1
+        if row["n"] and 100.0 * row["right"] / row["n"] >= OBJECTIVE_AT_80_PERCENT:
+            at_80[row["attempt__user_id"]] += 1
     for learner in rows:
-        learner.objectives_mastered = mastered.get(learner.user_id, 0)
+        learner.objectives_at_80 = at_80.get(learner.user_id, 0)
 
 
 def objective_mastery(cohort: Cohort) -> list[tuple[LearningObjective, int, int, float | None]]:

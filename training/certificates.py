@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -80,8 +81,33 @@ class Eligibility:
         return self.lessons_met and not self.missing_quizzes and self.final_met
 
 
+def eligibility_of(
+    course: Course,
+    *,
+    lesson_ids: set[int],
+    done: set[int],
+    quizzes: Iterable[Quiz],
+    attempted: set[int],
+    passed: set[int],
+) -> Eligibility:
+    """The rule, written once (docs/progress.md): every visible lesson completed; practice quizzes attempted;
+    assessments passed; the course's final quiz passed. Pure: from the visible lesson ids, the learner's
+    completed lesson ids, the visible quizzes in path order, and the ids of the quizzes the learner has
+    submitted an attempt at and passed."""
+    result = Eligibility(course=course, lessons_total=len(lesson_ids), lessons_done=len(done & lesson_ids))
+    for quiz in quizzes:
+        if quiz.pk == course.final_quiz_id:
+            result.final = QuizRequirement(quiz=quiz, rule="pass", met=quiz.pk in passed)
+        elif quiz.mode == Quiz.Mode.ASSESSMENT:
+            result.quizzes.append(QuizRequirement(quiz=quiz, rule="pass", met=quiz.pk in passed))
+        else:
+            result.quizzes.append(QuizRequirement(quiz=quiz, rule="attempt", met=quiz.pk in attempted))
+    return result
+
+
 def eligibility(user, course: Course) -> Eligibility:
-    """What the learner still needs for the course's certificate: three queries."""
+    """What the learner still needs for the course's certificate: three queries. (The dashboard applies the
+    same rule to data it already has: training.progress.)"""
     lesson_ids = set(Lesson.objects.visible().filter(course=course).values_list("pk", flat=True))
     done = set(
         LessonProgress.objects.for_user(user)
@@ -95,15 +121,14 @@ def eligibility(user, course: Course) -> Eligibility:
         .annotate(attempted=Exists(mine), passed_any=Exists(mine.filter(passed=True)))
         .order_by("module__position", "module__pk", "position", "pk")
     )
-    result = Eligibility(course=course, lessons_total=len(lesson_ids), lessons_done=len(done & lesson_ids))
-    for quiz in quizzes:
-        if quiz.pk == course.final_quiz_id:
-            result.final = QuizRequirement(quiz=quiz, rule="pass", met=quiz.passed_any)
-        elif quiz.mode == Quiz.Mode.ASSESSMENT:
-            result.quizzes.append(QuizRequirement(quiz=quiz, rule="pass", met=quiz.passed_any))
-        else:
-            result.quizzes.append(QuizRequirement(quiz=quiz, rule="attempt", met=quiz.attempted))
-    return result
+    return eligibility_of(
+        course,
+        lesson_ids=lesson_ids,
+        done=done,
+        quizzes=quizzes,
+        attempted={quiz.pk for quiz in quizzes if quiz.attempted},
+        passed={quiz.pk for quiz in quizzes if quiz.passed_any},
+    )
 
 
 def certificate_for(user, course: Course) -> Certificate | None:

@@ -145,11 +145,6 @@ def _blocks(text: str, heading_level: int | None) -> tuple[str, str, tuple[str, 
     return cached(key, build)
 
 
-def markdown_glossary_slugs(text: str, *, heading_level: int | None = None) -> tuple[str, ...]:
-    """The glossary slugs `render_markdown(text)` looks up, in order (so a page can load only those)."""
-    return _blocks(text or "", heading_level)[2]
-
-
 def _glossary_url() -> str:
     from django.urls import NoReverseMatch, reverse
 

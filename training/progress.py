@@ -72,19 +72,6 @@ class TrackProgress:
         return round(100 * self.lessons_done / self.lessons_total) if self.lessons_total else 0
 
 
-def track_progress(
-    user, course: Course, course_mastery: mastery_rules.CourseMastery | None = None
-) -> list[TrackProgress]:
-    """Lessons completed per track (three queries; the dashboard derives it from data it already has)."""
-    tracks = list(Track.objects.visible().filter(course=course).in_order())
-    done = set(
-        LessonProgress.objects.for_user(user)
-        .filter(completed_at__isnull=False, lesson__course=course)
-        .values_list("lesson_id", flat=True)
-    )
-    return tracks_from(tracks, lessons_of_track(tracks), done, course_mastery)
-
-
 def lessons_of_track(tracks: list[Track]) -> dict[int, set[int]]:
     """The visible lessons of each track (one query)."""
     links = Lesson.tracks.through.objects.filter(
@@ -134,37 +121,6 @@ class QuizScores:
     @property
     def latest_percent(self) -> int | None:
         return None if self.latest is None else round(self.latest)
-
-
-def quiz_scores(user, course: Course) -> list[QuizScores]:
-    """Best and latest submitted score of every visible quiz of the course (one query)."""
-    submitted = QuizAttempt.objects.filter(user=user, quiz=OuterRef("pk"), submitted_at__isnull=False)
-    latest = submitted.order_by("-submitted_at", "-pk")
-    quizzes = (
-        Quiz.objects.visible()
-        .filter(course=course)
-        .annotate(
-            n_attempts=Count("attempts", filter=Q(attempts__user=user, attempts__submitted_at__isnull=False)),
-            best=Max(
-                "attempts__percent", filter=Q(attempts__user=user, attempts__submitted_at__isnull=False)
-            ),
-            passes=Count("attempts", filter=Q(attempts__user=user, attempts__passed=True)),
-            latest=Subquery(latest.values("percent")[:1]),
-            latest_passed=Subquery(latest.values("passed")[:1]),
-        )
-        .order_by("module__position", "module__pk", "position", "pk")
-    )
-    return [
-        QuizScores(
-            quiz=quiz,
-            attempts=quiz.n_attempts,
-            best=quiz.best,
-            latest=quiz.latest,
-            latest_passed=quiz.latest_passed,
-            ever_passed=bool(quiz.passes),
-        )
-        for quiz in quizzes
-    ]
 
 
 @dataclass(frozen=True)
@@ -417,13 +373,6 @@ def recent_activity(user, *, limit: int = RECENT_LIMIT) -> list[Activity]:
 def _reverse(name: str, slug: str) -> str:
     try:
         return reverse(name, args=[slug])
-    except NoReverseMatch:
-        return ""
-
-
-def _url(obj) -> str:
-    try:
-        return obj.get_absolute_url()
     except NoReverseMatch:
         return ""
 
@@ -691,7 +640,7 @@ def quizzes_in_path_order(content: pathway.PathContent) -> list[Quiz]:
 
 
 def scores_from(quizzes: list[Quiz], stats: dict[int, AttemptStats]) -> list[QuizScores]:
-    """Pure: quiz_scores() from the path's quizzes (in path order) and attempt_stats()."""
+    """Pure: each quiz's best and latest score, from the path's quizzes (in path order) and attempt_stats()."""
     empty = AttemptStats()
     return [
         QuizScores(
@@ -709,25 +658,16 @@ def scores_from(quizzes: list[Quiz], stats: dict[int, AttemptStats]) -> list[Qui
 def eligibility_from(
     course: Course, content: pathway.PathContent, done: set[int], stats: dict[int, AttemptStats]
 ) -> certificates.Eligibility:
-    """Pure: certificates.eligibility() from data the dashboard already has (the same rules: every visible
-    lesson completed; practice quizzes attempted, assessments passed; the final quiz passed)."""
-    lesson_ids = {lesson.pk for lesson in content.lessons}  # path_content([course]): this course's only
-    result = certificates.Eligibility(
-        course=course, lessons_total=len(lesson_ids), lessons_done=len(done & lesson_ids)
+    """certificates.eligibility_of() (the one rule) from data the dashboard already has: the path's lessons
+    and quizzes, the learner's completed lessons and attempt_stats()."""
+    return certificates.eligibility_of(
+        course,
+        lesson_ids={lesson.pk for lesson in content.lessons},  # path_content([course]): this course's only
+        done=done,
+        quizzes=quizzes_in_path_order(content),
+        attempted={quiz_id for quiz_id, s in stats.items() if s.submitted},
+        passed={quiz_id for quiz_id, s in stats.items() if s.passes_submitted},
     )
-    empty = AttemptStats()
-    for quiz in quizzes_in_path_order(content):
-        s = stats.get(quiz.pk, empty)
-        passed_any = bool(s.passes_submitted)
-        if quiz.pk == course.final_quiz_id:
-            result.final = certificates.QuizRequirement(quiz=quiz, rule="pass", met=passed_any)
-        elif quiz.mode == Quiz.Mode.ASSESSMENT:
-            result.quizzes.append(certificates.QuizRequirement(quiz=quiz, rule="pass", met=passed_any))
-        else:
-            result.quizzes.append(
-                certificates.QuizRequirement(quiz=quiz, rule="attempt", met=bool(s.submitted))
-            )
-    return result
 
 
 def dashboard(

@@ -21,7 +21,6 @@ from typing import Any
 
 from django.db import transaction
 from fsrs import Card, Rating, Scheduler
-from fsrs import ReviewLog as FsrsLog
 
 from training import versions
 from training.models import Question, ReviewCard, ReviewLog
@@ -133,6 +132,3 @@ def rerate(*, user, log_id: int, rating: str) -> ReviewLog:
     versions.bump_learner(user.pk)
     return log_row
 
-
-def fsrs_log(log: ReviewLog) -> FsrsLog:
-    return FsrsLog.from_dict(log.log)

@@ -121,7 +121,7 @@ COLUMNS = [
     ("quizzes", "Quizzes passed"),
     ("attempts", "Quiz attempts"),
     ("simulations", "Simulations finished"),
-    ("mastery", "Objectives mastered"),
+    ("mastery", "Objectives at 80 %"),
     ("active", "Last active"),
 ]
 
@@ -276,7 +276,7 @@ def learners_csv(request: HttpRequest, pk: int) -> HttpResponse:
             "quizzes_total",
             "quiz_attempts",
             "simulations_finished",
-            "objectives_mastered",
+            "objectives_at_80",
             "objectives_total",
             "mastery_percent",
             "joined_at",
@@ -293,7 +293,7 @@ def learners_csv(request: HttpRequest, pk: int) -> HttpResponse:
                 r.totals["quizzes"],
                 r.attempts,
                 r.simulations_finished,
-                r.objectives_mastered,
+                r.objectives_at_80,
                 r.totals["objectives"],
                 r.mastery,
                 r.joined_at,
