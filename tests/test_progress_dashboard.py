@@ -21,7 +21,7 @@ from tests.factories import (
     make_simulation,
     make_track,
 )
-from training import progress, quizzes, review, scheduling
+from training import activity, progress, quizzes, review, scheduling
 from training.models import CheckAnswer, LessonProgress, QuizAttempt, Response, ReviewCard, SimulationRun
 
 pytestmark = pytest.mark.django_db
@@ -186,7 +186,7 @@ def test_active_dates_are_distinct_utc_dates(learner, course):
     )
     question = course.modules.get(title="Bridging").quizzes.get().questions.first()
     scheduling.schedule_review(user=learner, question=question, correct=True, source="review", when=late)
-    assert progress.active_dates(learner) == {datetime(2025, 3, 1).date(), datetime(2025, 3, 2).date()}
+    assert activity.active_dates(learner) == {datetime(2025, 3, 1).date(), datetime(2025, 3, 2).date()}
 
 
 def test_summary_fragment_for_htmx_refresh(client, learner, course):
@@ -503,7 +503,7 @@ def test_dashboard_shares_its_reads_but_agrees_with_each_stand_alone_function(le
     assert _eligibility_facts(dash.eligibility) == _eligibility_facts(
         certificates.eligibility(learner, course)
     )
-    days = progress.active_dates(learner)
+    days = activity.active_dates(learner)
     assert (dash.days_active, dash.first_active) == (len(days), min(days) if days else None)
     assert dash.review_due == review.due_count(learner, now=now)
     assert dash.next_review == review.next_due_at(learner, now=now)

@@ -4,10 +4,9 @@ Rules and thresholds are documented in docs/progress.md. Pieces:
 - the learning path (training.pathway: item statuses, module percentages, the Continue item);
 - track progress: the share of a track's published lessons the learner has completed;
 - mastery by objective, rolled up (training.mastery);
-- quizzes: best and latest submitted score per quiz, and a score history (the latest HISTORY_LIMIT
-  submitted attempts, drawn as an SVG chart with the same numbers in a table);
-- recent activity (the latest RECENT_LIMIT events of any kind) and days active (distinct UTC dates with
-  any activity);
+- quizzes: best and latest submitted score per quiz, and the score history drawn as a chart
+  (training.score_chart);
+- recent activity and days active (training.activity);
 - simulation outcomes reached; the review queue's size; certificate eligibility.
 """
 
@@ -15,47 +14,31 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from django.db import connection
 from django.db.models import (
-    BooleanField,
-    CharField,
     Count,
-    F,
-    FloatField,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Cast, TruncDate
 from django.urls import NoReverseMatch, reverse
 
 from training import certificates, pathway, review
 from training import mastery as mastery_rules
+from training.activity import Activity, days_active, recent_activity
 from training.content_cache import cached, make_key
 from training.models import (
-    CheckAnswer,
     Course,
     Lesson,
-    LessonProgress,
-    Question,
     Quiz,
     QuizAttempt,
-    Response,
-    ReviewLog,
     Simulation,
     SimulationRun,
-    SimulationStep,
     Track,
 )
-
-HISTORY_LIMIT = 12
-RECENT_LIMIT = 10
-
+from training.score_chart import Chart, HistoryPoint, chart_for, score_history
 
 # --- Tracks --------------------------------------------------------------------------------------------
 
@@ -121,309 +104,6 @@ class QuizScores:
     @property
     def latest_percent(self) -> int | None:
         return None if self.latest is None else round(self.latest)
-
-
-@dataclass(frozen=True)
-class HistoryPoint:
-    number: int  # 1…n, oldest first
-    quiz_title: str
-    attempt_number: int
-    submitted_at: datetime
-    percent: int
-    passed: bool | None
-    pass_mark: int
-
-
-def score_history(user, course: Course, *, limit: int = HISTORY_LIMIT) -> list[HistoryPoint]:
-    """The latest `limit` submitted attempts, oldest first (one query)."""
-    rows = list(
-        QuizAttempt.objects.for_user(user)
-        .filter(Quiz.objects.visible_q("quiz__"), submitted_at__isnull=False, quiz__course=course)
-        .order_by("-submitted_at", "-pk")
-        .values_list("quiz__title", "number", "submitted_at", "percent", "passed", "quiz__pass_mark")[:limit]
-    )
-    rows.reverse()
-    return [
-        HistoryPoint(
-            number=index,
-            quiz_title=title,
-            attempt_number=number,
-            submitted_at=submitted_at,
-            percent=round(percent or 0),
-            passed=passed,
-            pass_mark=pass_mark,
-        )
-        for index, (title, number, submitted_at, percent, passed, pass_mark) in enumerate(rows, start=1)
-    ]
-
-
-# --- The chart (server-rendered SVG) --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChartPoint:
-    x: float
-    y: float
-    point: HistoryPoint
-
-    # SVG coordinates as plain strings (templates must not localise them).
-    @property
-    def cx(self) -> str:
-        return f"{self.x:.1f}"
-
-    @property
-    def cy(self) -> str:
-        return f"{self.y:.1f}"
-
-    @property
-    def square_x(self) -> str:
-        return f"{self.x - 4.5:.1f}"
-
-    @property
-    def square_y(self) -> str:
-        return f"{self.y - 4.5:.1f}"
-
-
-@dataclass(frozen=True)
-class Chart:
-    width: int
-    height: int
-    left: int
-    right: int
-    top: int
-    bottom: int
-    points: tuple[ChartPoint, ...]
-    y_ticks: tuple[tuple[str, int], ...]  # (y, label)
-    x_ticks: tuple[tuple[str, int], ...]  # (x, attempt number in the history)
-
-    @property
-    def summary(self) -> str:
-        """The chart in words for its <desc> (the table beside it has every number)."""
-        scores = [p.point.percent for p in self.points]
-        n = len(scores)
-        attempts = "attempt" if n == 1 else f"{n} attempts"
-        return (
-            f"Your latest submitted quiz {attempts}, oldest first, scored from 0 to 100%: "
-            f"lowest {min(scores)}%, highest {max(scores)}%, latest {scores[-1]}%."
-        )
-
-    @property
-    def polyline(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
-
-    @property
-    def x_label_y(self) -> int:
-        return self.bottom + 40
-
-    @property
-    def x_tick_y(self) -> int:
-        return self.bottom + 18
-
-    @property
-    def y_tick_x(self) -> int:
-        return self.left - 8
-
-    @property
-    def y_label_x(self) -> int:
-        return 14
-
-    @property
-    def middle_y(self) -> str:
-        return f"{(self.top + self.bottom) / 2:.1f}"
-
-    @property
-    def middle_x(self) -> str:
-        return f"{(self.left + self.right) / 2:.1f}"
-
-
-def chart_for(history: list[HistoryPoint], *, width: int = 640, height: int = 260) -> Chart:
-    """Coordinates for the score chart: x = the attempt's place in the history, y = its percent (0–100)."""
-    left, right, top, bottom = 56, width - 16, 16, height - 52
-
-    def y_of(percent: float) -> float:
-        return bottom - (bottom - top) * percent / 100
-
-    n = len(history)
-
-    def x_of(index: int) -> float:
-        if n <= 1:
-            return (left + right) / 2
-        return left + (right - left) * (index - 1) / (n - 1)
-
-    points = tuple(ChartPoint(x=x_of(p.number), y=y_of(p.percent), point=p) for p in history)
-    step = 1 if n <= 10 else 2 if n <= 20 else 5
-    x_ticks = tuple((f"{x_of(i):.1f}", i) for i in range(1, n + 1) if i == 1 or i == n or i % step == 0)
-    y_ticks = tuple((f"{y_of(v):.1f}", v) for v in (0, 25, 50, 75, 100))
-    return Chart(width, height, left, right, top, bottom, points, y_ticks, x_ticks)
-
-
-# --- Activity ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Activity:
-    when: datetime
-    text: str
-    url: str = ""
-
-
-_LESSON_VIEWED, _LESSON_COMPLETED, _QUIZ, _REVIEW, _SIMULATION = range(5)
-
-
-def recent_activity(user, *, limit: int = RECENT_LIMIT) -> list[Activity]:
-    """The latest `limit` things the learner did, newest first (one query: a UNION ALL of the five kinds,
-    ordered and limited in the database; on equal times the kinds keep the order listed here)."""
-
-    def part(queryset, kind: int, when: str, pk: str, **columns):
-        none = {
-            "ev_title": Cast(None, CharField()),
-            "ev_slug": Cast(None, CharField()),
-            "ev_number": Cast(None, IntegerField()),
-            "ev_score": Cast(None, FloatField()),
-            "ev_flag": Cast(None, BooleanField()),
-            "ev_extra": Cast(None, CharField()),
-        }
-        none.update({f"ev_{name}": F(path) for name, path in columns.items()})
-        return (
-            queryset.filter(**{f"{when}__isnull": False})
-            .annotate(ev_at=F(when), ev_kind=Cast(Value(kind), IntegerField()), ev_row=F(pk), **none)
-            .values_list(
-                "ev_at",
-                "ev_kind",
-                "ev_row",
-                "ev_title",
-                "ev_slug",
-                "ev_number",
-                "ev_score",
-                "ev_flag",
-                "ev_extra",
-            )
-            .order_by()
-        )
-
-    # Only what the learner can still open: content taken offline leaves the list (and the export keeps it).
-    lessons = LessonProgress.objects.for_user(user).filter(Lesson.objects.visible_q("lesson__"))
-    parts = [
-        part(lessons, _LESSON_VIEWED, "viewed_at", "pk", title="lesson__title", slug="lesson__slug"),
-        part(lessons, _LESSON_COMPLETED, "completed_at", "pk", title="lesson__title", slug="lesson__slug"),
-        part(
-            QuizAttempt.objects.for_user(user).filter(Quiz.objects.visible_q("quiz__")),
-            _QUIZ,
-            "submitted_at",
-            "pk",
-            title="quiz__title",
-            slug="quiz__slug",
-            number="number",
-            score="percent",
-            flag="passed",
-        ),
-        part(
-            ReviewLog.objects.filter(
-                Question.objects.visible_q("card__question__"), card__user=user, source="review"
-            ),
-            _REVIEW,
-            "reviewed_at",
-            "pk",
-            title="card__question__prompt",
-            flag="correct",
-        ),
-        part(
-            SimulationRun.objects.for_user(user).filter(
-                Simulation.objects.visible_q("simulation__"), ending__isnull=False
-            ),
-            _SIMULATION,
-            "finished_at",
-            "pk",
-            title="simulation__title",
-            slug="simulation__slug",
-            extra="ending__title",
-        ),
-    ]
-    rows = parts[0].union(*parts[1:], all=True).order_by("-ev_at", "ev_kind", "-ev_row")[:limit]
-    events = []
-    for at, kind, _, title, slug, number, score, flag, extra in rows:
-        when = mastery_rules._aware(at)
-        if kind == _LESSON_VIEWED:
-            events.append(Activity(when, f"Opened the lesson “{title}”", _reverse("lesson_detail", slug)))
-        elif kind == _LESSON_COMPLETED:
-            events.append(Activity(when, f"Completed the lesson “{title}”", _reverse("lesson_detail", slug)))
-        elif kind == _QUIZ:
-            verdict = "passed" if flag else "not passed"
-            events.append(
-                Activity(
-                    when,
-                    f"Submitted “{title}” (attempt {number}): {round(score or 0)}%, {verdict}",
-                    _reverse("quiz_detail", slug),
-                )
-            )
-        elif kind == _REVIEW:
-            question = title if len(title) <= 80 else title[:79] + "…"  # as Question.__str__
-            events.append(Activity(when, f"Reviewed “{question}”: {'right' if flag else 'wrong'}"))
-        else:
-            events.append(
-                Activity(
-                    when,
-                    f"Finished the simulation “{title}”: {extra}",
-                    _reverse("simulation_detail", slug),
-                )
-            )
-    return events
-
-
-def _reverse(name: str, slug: str) -> str:
-    try:
-        return reverse(name, args=[slug])
-    except NoReverseMatch:
-        return ""
-
-
-def _active_dates_union(user):
-    def dates(queryset, field_name: str):
-        return (
-            queryset.filter(**{f"{field_name}__isnull": False})
-            .annotate(day=TruncDate(field_name, tzinfo=UTC))
-            .values_list("day", flat=True)
-            .order_by()
-        )
-
-    parts = [
-        dates(LessonProgress.objects.filter(user=user), "viewed_at"),
-        dates(LessonProgress.objects.filter(user=user), "completed_at"),
-        dates(CheckAnswer.objects.filter(user=user), "answered_at"),
-        dates(QuizAttempt.objects.filter(user=user), "started_at"),
-        dates(QuizAttempt.objects.filter(user=user), "submitted_at"),
-        dates(Response.objects.filter(attempt__user=user), "answered_at"),
-        dates(ReviewLog.objects.filter(card__user=user), "reviewed_at"),
-        dates(SimulationRun.objects.filter(user=user), "started_at"),
-        dates(SimulationRun.objects.filter(user=user), "finished_at"),
-        dates(SimulationStep.objects.filter(run__user=user), "created_at"),
-    ]
-    return parts[0].union(*parts[1:])
-
-
-def _as_date(day) -> date | None:
-    if isinstance(day, datetime):
-        return day.date()
-    if isinstance(day, str):
-        return date.fromisoformat(day[:10])
-    return day
-
-
-def active_dates(user) -> set[date]:
-    """Distinct UTC dates on which the learner did anything (one query, a UNION in the database)."""
-    return {day for day in map(_as_date, _active_dates_union(user)) if day is not None}
-
-
-def days_active(user) -> tuple[int, date | None]:
-    """How many distinct UTC dates the learner was active on, and the first: one query that counts in the
-    database (the UNION of active_dates, wrapped in COUNT and MIN), so no rows are sent per day."""
-    sql, params = _active_dates_union(user).query.sql_with_params()
-    # The inner SQL is Django's own compilation of the queryset above; only its parameters carry data.
-    wrapped = f'SELECT COUNT("day"), MIN("day") FROM ({sql}) active_days'  # noqa: S608  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(wrapped, params)
-        count, first = cursor.fetchone()
-    return count or 0, _as_date(first)
 
 
 # --- Simulations ---------------------------------------------------------------------------------------
