@@ -11,6 +11,8 @@ Slugged objects carry a `course` foreign key even when it could be reached throu
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -120,7 +122,9 @@ class Content(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ContentQuerySet.as_manager()
+    # Managers are class variables in django-stubs; the subclasses repeat the bare `ClassVar` so that mypy
+    # accepts their own manager, and the plugin still infers its type (ManagerFrom<QuerySet>[Model]).
+    objects: ClassVar = ContentQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -197,7 +201,7 @@ class Track(CourseContent):
     examples = models.JSONField(default=list, blank=True)
     comparison = models.JSONField(default=dict, blank=True, help_text="Dimension → short cell text.")
 
-    objects = CoursePartQuerySet.as_manager()
+    objects: ClassVar = CoursePartQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.name
@@ -212,7 +216,7 @@ class GlossaryTerm(CourseContent):
     definition = models.TextField(help_text="Markdown.")
     tracks = models.ManyToManyField(Track, blank=True, related_name="glossary_terms")
 
-    objects = CoursePartQuerySet.as_manager()
+    objects: ClassVar = CoursePartQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.term
@@ -264,7 +268,7 @@ class Module(CourseContent):
     title = models.CharField(max_length=200)
     summary = models.TextField(help_text="Markdown.")
 
-    objects = CoursePartQuerySet.as_manager()
+    objects: ClassVar = CoursePartQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.title
@@ -275,7 +279,7 @@ class LearningObjective(CourseContent):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="objectives")
     text = models.CharField(max_length=500)
 
-    objects = ModulePartQuerySet.as_manager()
+    objects: ClassVar = ModulePartQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.text
@@ -291,7 +295,7 @@ class Lesson(CourseContent):
     objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="lessons")
     key_terms = models.ManyToManyField(GlossaryTerm, blank=True, related_name="lessons")
 
-    objects = ModulePartQuerySet.as_manager()
+    objects: ClassVar = ModulePartQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.title
@@ -314,7 +318,7 @@ class Quiz(CourseContent):
     attempts_allowed = models.PositiveSmallIntegerField(default=0, help_text="0 = unlimited.")
     shuffle = models.BooleanField(default=False, help_text="Shuffle choices per attempt.")
 
-    objects = ModulePartQuerySet.as_manager()
+    objects: ClassVar = ModulePartQuerySet.as_manager()
 
     class Meta(CourseContent.Meta):
         verbose_name_plural = "quizzes"
@@ -350,7 +354,7 @@ class Question(CourseContent):
     tracks = models.ManyToManyField(Track, blank=True, related_name="questions")
     objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="questions")
 
-    objects = QuestionQuerySet.as_manager()
+    objects: ClassVar = QuestionQuerySet.as_manager()
 
     class Meta(CourseContent.Meta):
         constraints = [
@@ -429,7 +433,7 @@ class Simulation(CourseContent):
     tracks = models.ManyToManyField(Track, blank=True, related_name="simulations")
     objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="simulations")
 
-    objects = ModulePartQuerySet.as_manager()
+    objects: ClassVar = ModulePartQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.title
