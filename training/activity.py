@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -55,13 +56,13 @@ def recent_activity(user, *, limit: int = RECENT_LIMIT) -> list[Activity]:
     ordered and limited in the database; on equal times the kinds keep the order listed here)."""
 
     def part(queryset, kind: int, when: str, pk: str, **columns):
-        none = {
-            "ev_title": Cast(None, CharField()),
-            "ev_slug": Cast(None, CharField()),
-            "ev_number": Cast(None, IntegerField()),
-            "ev_score": Cast(None, FloatField()),
-            "ev_flag": Cast(None, BooleanField()),
-            "ev_extra": Cast(None, CharField()),
+        none: dict[str, Any] = {
+            "ev_title": Cast(Value(None), CharField()),
+            "ev_slug": Cast(Value(None), CharField()),
+            "ev_number": Cast(Value(None), IntegerField()),
+            "ev_score": Cast(Value(None), FloatField()),
+            "ev_flag": Cast(Value(None), BooleanField()),
+            "ev_extra": Cast(Value(None), CharField()),
         }
         none.update({f"ev_{name}": F(path) for name, path in columns.items()})
         return (

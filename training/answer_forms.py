@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.crypto import salted_hmac
 
 from training.grading import MULTIPLE, ORDER, SINGLE, SORT, CategorySpec, QuestionSpec
@@ -80,7 +81,7 @@ class AnswerForm(forms.Form):
         """The first problem with a posted answer, in the order the inputs are shown ("" when none)."""
         if not self.is_bound:
             return ""
-        for name in [*self.fields, forms.forms.NON_FIELD_ERRORS]:
+        for name in [*self.fields, NON_FIELD_ERRORS]:
             messages = self.errors.get(name)
             if messages:
                 return str(messages[0])
@@ -146,18 +147,16 @@ class SingleAnswerForm(AnswerForm):
         return self.cleaned_data["choice"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "choice" in data:
             data["answer"] = {"choice": self.keys[data["choice"]]}
         return data
 
     def state_of(self, key: str) -> dict[str, Any]:
-        chosen = (
-            set(self.posted("choice"))
-            if self.is_bound
-            else {self.tokens.get(self.shown_answer.get("choice"))}
-        )
-        return {"checked": self.tokens[key] in chosen}
+        if self.is_bound:
+            return {"checked": self.tokens[key] in set(self.posted("choice"))}
+        return {"checked": key == self.shown_answer.get("choice")}
 
 
 class MultipleAnswerForm(AnswerForm):
@@ -175,7 +174,8 @@ class MultipleAnswerForm(AnswerForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "choice" in data:
             chosen = {self.keys[token] for token in data["choice"]}
             data["answer"] = {"choices": [c.key for c in self.spec.choices if c.key in chosen]}
@@ -207,10 +207,14 @@ class OrderAnswerForm(AnswerForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        places = {c.key: data.get(f"position-{self.tokens[c.key]}") for c in self.spec.choices}
-        if None in places.values():
-            return data  # a field error says what is missing
+        super().clean()
+        data = self.cleaned_data
+        places: dict[str, int] = {}
+        for choice in self.spec.choices:
+            place = data.get(f"position-{self.tokens[choice.key]}")
+            if place is None:
+                return data  # a field error says what is missing
+            places[choice.key] = place
         n = len(places)
         if len(set(places.values())) != n:
             raise forms.ValidationError(
@@ -243,7 +247,8 @@ class SortAnswerForm(AnswerForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         assigned = {c.key: data.get(f"category-{self.tokens[c.key]}") for c in self.spec.choices}
         if None not in assigned.values():
             data["answer"] = {"categories": assigned}

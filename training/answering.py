@@ -122,14 +122,15 @@ def answer_question(
         except AlreadyRecorded as repeat:
             previous = repeat.previous
         else:
-            kept = {"answer": answer, "snapshot": snap} if recorder.source == "review" else {}
+            on_review_page = recorder.source == "review"  # its log keeps what was shown and chosen
             log = scheduling.schedule_review(
                 user=user,
                 question=question,
                 correct=graded.correct,
                 source=recorder.source,
                 when=when,
-                **kept,
+                answer=answer if on_review_page else None,
+                snapshot=snap if on_review_page else None,
             )
             return Answered(
                 answer=answer,

@@ -82,18 +82,18 @@ def feedback_for(snap: Mapping[str, Any], answer: Mapping[str, Any], graded: Gra
         order = list(answer.get("order") or [])
         by_key = {c.key: c for c in spec.choices}
         for index, key in enumerate(order):
-            c = by_key.get(key)
-            if c is None:
+            step = by_key.get(key)
+            if step is None:
                 continue
             rows.append(
                 FeedbackRow(
-                    key=c.key,
-                    text=c.text,
-                    feedback=c.feedback,
-                    ok=graded.marks.get(c.key, False),
+                    key=step.key,
+                    text=step.text,
+                    feedback=step.feedback,
+                    ok=graded.marks.get(step.key, False),
                     chosen=True,
                     given_position=index + 1,
-                    correct_position=c.correct_position,
+                    correct_position=step.correct_position,
                 )
             )
         for c in spec.choices:

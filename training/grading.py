@@ -159,8 +159,8 @@ def grade(question, answer: Mapping[str, Any]) -> Grade:
     if spec.kind == SINGLE:
         chosen = answer.get("choice")
         marks = {c.key: (c.key == chosen) == c.correct for c in spec.choices}
-        right = any(c.correct and c.key == chosen for c in spec.choices)
-        return Grade(score=1.0 if right else 0.0, correct=right, marks=marks)
+        hit = any(c.correct and c.key == chosen for c in spec.choices)
+        return Grade(score=1.0 if hit else 0.0, correct=hit, marks=marks)
 
     if spec.kind == MULTIPLE:
         chosen = set(answer.get("choices") or [])
@@ -195,8 +195,8 @@ def grade(question, answer: Mapping[str, Any]) -> Grade:
         return Grade(score=1.0 if full else _round(agree / pairs), correct=full, marks=marks)
 
     if spec.kind == SORT:
-        given = answer.get("categories") or {}
-        marks = {c.key: c.category is not None and given.get(c.key) == c.category for c in spec.choices}
+        sorted_into = answer.get("categories") or {}
+        marks = {c.key: c.category is not None and sorted_into.get(c.key) == c.category for c in spec.choices}
         hits = sum(marks.values())
         full = bool(keys) and hits == len(keys)
         return Grade(

@@ -64,8 +64,9 @@ class InLessonCheck:
     def find_previous(
         self, *, user, question: Question, answer: dict[str, Any], snapshot: dict[str, Any], when: datetime
     ) -> Previous | None:
-        assert question.lesson_id is not None, "only lesson checks are answered here"
-        record_view(user=user, lesson=question.lesson, now=when)
+        lesson = question.lesson
+        assert lesson is not None, "only lesson checks are answered here"
+        record_view(user=user, lesson=lesson, now=when)
         # Lock the learner's progress row on this lesson: concurrent answers to its checks queue up here.
         LessonProgress.objects.for_user(user).select_for_update().get(lesson_id=question.lesson_id)
         self.row = CheckAnswer.objects.for_user(user).filter(question=question).first()

@@ -86,8 +86,8 @@ def queue_state(user, *, now: datetime | None = None) -> QueueState:
     return QueueState(due=row["n_due"] or 0, next_due=row["first_due"])
 
 
-def _question_queryset():
-    return Question.objects.prefetch_related(
+def _question_queryset() -> QuerySet[Question]:
+    prefetches: list[Any] = [  # django-stubs cannot type a mixed list of Prefetch objects
         Prefetch("choices", queryset=Choice.objects.visible().in_order()),
         Prefetch("categories", queryset=Category.objects.visible().in_order()),
         Prefetch(
@@ -95,7 +95,8 @@ def _question_queryset():
             queryset=Citation.objects.visible().in_order().select_related("section", "reference"),
             to_attr="shown_citations",
         ),
-    )
+    ]
+    return Question.objects.prefetch_related(*prefetches)
 
 
 def next_card(user, *, now: datetime | None = None) -> ReviewCard | None:
