@@ -3,7 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("training.account_urls")),
+    path("accounts/", include("training.urls.accounts")),
     path("", include("training.urls")),
 ]
 

@@ -6,11 +6,10 @@ import secrets
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 
 from training import versions
-from training.context_processors import is_instructor
 from training.models import Cohort, CohortMembership, Course
+from training.permissions import is_instructor
 
 # No 0/O or 1/I/L: a code read aloud or copied from a slide should not be mistyped.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -24,14 +23,6 @@ def new_code() -> str:
 def normalize_code(text: str) -> str:
     """What a learner typed → the stored form: upper case, without spaces and hyphens."""
     return "".join(ch for ch in text.upper() if ch not in " -\t")
-
-
-def cohorts_taught_by(user) -> QuerySet[Cohort]:
-    """The cohorts an instructor may see: the ones they teach (a superuser sees every cohort)."""
-    cohorts = Cohort.objects.select_related("course")
-    if user.is_superuser:
-        return cohorts
-    return cohorts.filter(instructors=user)
 
 
 def create_cohort(*, name: str, course: Course, instructor: User) -> Cohort:

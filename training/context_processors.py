@@ -6,14 +6,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from training import review
-
-INSTRUCTORS_GROUP = "Instructors"
-
-
-def is_instructor(user) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or user.groups.filter(name=INSTRUCTORS_GROUP).exists()
+from training.permissions import is_instructor
 
 
 def navigation(request: HttpRequest) -> dict:

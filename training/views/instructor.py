@@ -8,15 +8,12 @@ id is a 404. All figures come from training/analytics.py.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
-from functools import wraps
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -26,20 +23,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from training import analytics
-from training.cohorts import cohorts_taught_by, create_cohort
-from training.context_processors import is_instructor
+from training.cohorts import create_cohort
 from training.models import Cohort, Course, Question, Quiz, Simulation
-
-
-def instructor_required(view: Callable) -> Callable:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_instructor(request.user):
-            raise PermissionDenied("The instructor area is for instructors.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+from training.permissions import cohorts_taught_by, instructor_required
 
 
 def _cohort(request: HttpRequest, pk: int) -> Cohort:

@@ -5,16 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
-from django_htmx.middleware import HtmxDetails
 
 from training import lessons as lesson_flow
 from training.answer_forms import AnswerForm, answer_form
@@ -37,10 +32,13 @@ from training.models import (
     Track,
 )
 from training.pathway import OutlineItem, course_outline, module_progress, neighbours
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+from training.views.base import (
+    PROGRESS_CHANGED,
+    HtmxHttpRequest,
+    ask_to_log_in,
+    login_url_for,
+    signup_url_for,
+)
 
 
 def published_courses():
@@ -61,21 +59,6 @@ def question_prefetches() -> list:
         Prefetch("categories", queryset=Category.objects.visible().in_order()),
         citations_prefetch(),
     ]
-
-
-def login_url_for(path: str) -> str:
-    """The log-in link that brings the visitor back to `path` afterwards."""
-    return f"{reverse('login')}?{urlencode({'next': path})}"
-
-
-def signup_url_for(path: str) -> str:
-    return f"{reverse('signup')}?{urlencode({'next': path})}"
-
-
-def ask_to_log_in(request: HtmxHttpRequest, back_to: str) -> HttpResponse:
-    if request.htmx:
-        return HttpResponseClientRedirect(login_url_for(back_to))
-    return redirect_to_login(back_to)
 
 
 # --- Tracks and glossary ------------------------------------------------------------------------------------
@@ -379,7 +362,7 @@ def lesson_check(request: HtmxHttpRequest, slug: str, question_id: int) -> HttpR
         response = render(
             request, "training/lesson_detail.html#check", {"check": view, "lesson": lesson, "focus": True}
         )
-        response["HX-Trigger"] = "progress-changed"
+        response["HX-Trigger"] = PROGRESS_CHANGED
         return response
     if notice:
         messages.info(request, notice)
@@ -406,7 +389,7 @@ def lesson_complete(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 "oob": True,
             },
         )
-        response["HX-Trigger"] = "progress-changed"
+        response["HX-Trigger"] = PROGRESS_CHANGED
         return response
     messages.success(
         request, "Lesson marked complete." if newly else "This lesson was already marked complete."

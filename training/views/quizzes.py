@@ -21,7 +21,13 @@ from training.content_cache import cached, make_key
 from training.feedback import Feedback, feedback_for
 from training.grading import QuestionSpec, spec_from_question
 from training.models import Category, Choice, Citation, Question, Quiz, QuizAttempt, Response
-from training.views.learn import HtmxHttpRequest, ask_to_log_in, login_url_for, signup_url_for
+from training.views.base import (
+    PROGRESS_CHANGED,
+    HtmxHttpRequest,
+    ask_to_log_in,
+    login_url_for,
+    signup_url_for,
+)
 
 
 def quiz_queryset():
@@ -198,7 +204,9 @@ def load_question(attempt: QuizAttempt, number: int) -> Question | None:
 
 
 def question_form(attempt: QuizAttempt, question: Question, spec: QuestionSpec, **kwargs) -> AnswerForm:
-    return answer_form(spec, scope=attempt_scope(attempt), id=f"q{question.pk}", prompt=question.prompt, **kwargs)
+    return answer_form(
+        spec, scope=attempt_scope(attempt), id=f"q{question.pk}", prompt=question.prompt, **kwargs
+    )
 
 
 def question_page(
@@ -230,7 +238,9 @@ def question_page(
     if answered_now is not None:
         answer, feedback = answered_now.answer, answered_now.feedback
     else:
-        stored = Response.objects.filter(attempt=attempt, question=question).values("answer", "snapshot").get()
+        stored = (
+            Response.objects.filter(attempt=attempt, question=question).values("answer", "snapshot").get()
+        )
         answer, feedback = stored["answer"], None
         if page.practice or attempt.is_submitted:
             feedback = feedback_for(stored["snapshot"], answer)
@@ -285,7 +295,7 @@ def quiz_question(request: HtmxHttpRequest, slug: str, attempt_id: int, number: 
             "training/quiz_question.html#question",
             {"page": page, "quiz": attempt.quiz, "focus": True},
         )
-        response["HX-Trigger"] = "progress-changed"
+        response["HX-Trigger"] = PROGRESS_CHANGED
         return response
     if notice:
         messages.info(request, notice)

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from training import simulation as sim
-from training.context_processors import is_instructor
 from training.markup import render_markdown
 from training.models import Lesson, Simulation, SimulationRun, SimulationStep
+from training.permissions import is_instructor
 from training.simulation_paths import analyse_paths, decision_distribution
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+from training.views.base import HtmxHttpRequest
 
 
 def _md(text: str) -> str:

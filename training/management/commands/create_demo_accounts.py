@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
+from training.permissions import INSTRUCTORS_GROUP
+
 DEMO_ACCOUNTS = [
     # username, password, is instructor
     ("learner", "learn-tracks-demo", False),
@@ -24,7 +26,7 @@ class Command(BaseCommand):
                 "Set DJANGO_DEBUG=true for a local trial."
             )
         User = get_user_model()
-        instructors, _ = Group.objects.get_or_create(name="Instructors")
+        instructors, _ = Group.objects.get_or_create(name=INSTRUCTORS_GROUP)
         self.stdout.write("Demo logins:")
         for username, password, is_instructor in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(

@@ -1,12 +1,10 @@
-"""Cohort joining (learners) and the instructor area."""
+"""The instructor area: cohorts, their statistics and CSV files."""
 
 from django.urls import path
 
-from training.views import cohorts, instructor
+from training.views import instructor
 
 urlpatterns = [
-    path("cohorts/join/", cohorts.join, name="cohort_join"),
-    path("cohorts/join/<str:code>/", cohorts.join_link, name="cohort_join_code"),
     path("instructor/", instructor.home, name="instructor_home"),
     path("instructor/cohorts/new/", instructor.cohort_create, name="instructor_cohort_create"),
     path("instructor/cohorts/<int:pk>/", instructor.cohort_detail, name="instructor_cohort"),

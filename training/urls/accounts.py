@@ -1,3 +1,5 @@
+"""Accounts (included under accounts/): sign-up, and Django's log-in, log-out and password views."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
