@@ -74,6 +74,15 @@ class AnswerForm(forms.Form):
     def add_fields(self) -> None:
         raise NotImplementedError
 
+    def choice_field(
+        self, field_class: type[forms.ChoiceField], *, required: str, invalid: str
+    ) -> forms.Field:
+        """The "choice" field of single and multiple questions: one value per choice, its token."""
+        return field_class(
+            choices=[(self.tokens[c.key], c.text) for c in self.spec.choices],
+            error_messages={"required": required, "invalid_choice": invalid},
+        )
+
     # What the template reads.
 
     @property
@@ -132,13 +141,10 @@ class SingleAnswerForm(AnswerForm):
     hint = "Choose one answer."
 
     def add_fields(self) -> None:
-        self.fields["choice"] = forms.ChoiceField(
-            choices=[(self.tokens[c.key], c.text) for c in self.spec.choices],
-            error_messages={
-                "required": "Choose one answer.",
-                "invalid_choice": "That answer is not one of this question's options. "
-                "Reload the page and try again.",
-            },
+        self.fields["choice"] = self.choice_field(
+            forms.ChoiceField,
+            required="Choose one answer.",
+            invalid="That answer is not one of this question's options. Reload the page and try again.",
         )
 
     def clean_choice(self) -> str:
@@ -164,13 +170,10 @@ class MultipleAnswerForm(AnswerForm):
     hint = "Select all that apply."
 
     def add_fields(self) -> None:
-        self.fields["choice"] = forms.MultipleChoiceField(
-            choices=[(self.tokens[c.key], c.text) for c in self.spec.choices],
-            error_messages={
-                "required": "Select at least one option.",
-                "invalid_choice": "One of the selected options is not part of this question. "
-                "Reload the page and try again.",
-            },
+        self.fields["choice"] = self.choice_field(
+            forms.MultipleChoiceField,
+            required="Select at least one option.",
+            invalid="One of the selected options is not part of this question. Reload the page and try again.",
         )
 
     def clean(self) -> dict[str, Any]:

@@ -10,10 +10,10 @@ in the learner's review queue, and returns the feedback the page shows — nothi
 grade it again. Where answers are kept and what counts as a repeat differs by place; that is the recorder's
 job (quizzes.InAttempt, lessons.InLessonCheck, review.InReview):
 
-- `find_previous(...)` runs first, inside the transaction: it locks what must be locked, refuses what cannot
+- `find_previous(new)` runs first, inside the transaction: it locks what must be locked, refuses what cannot
   be answered (raising the place's own error) and returns the earlier answer that stands instead of this one
   (a double click, a second tab), or None;
-- `store(...)` writes the new answer and returns its row (None when the review log is the record).
+- `store(new, graded)` writes the new answer and returns its row (None when the review log is the record).
 """
 
 from __future__ import annotations
@@ -49,24 +49,24 @@ class AlreadyRecorded(Exception):  # noqa: N818 - a signal from store(), not an 
         self.previous = previous
 
 
+@dataclass(frozen=True)
+class NewAnswer:
+    """An answer just posted, as the recorders see it."""
+
+    user: Any
+    question: Question
+    spec: QuestionSpec  # the question as shown: choices in the order shown
+    answer: dict[str, Any]  # parsed by the question's answer form
+    snapshot: dict[str, Any]  # what was shown, with the answer key and citations
+    when: datetime
+
+
 class Recorder(Protocol):
     source: str  # "quiz", "check" or "review": the review log's source
 
-    def find_previous(
-        self, *, user, question: Question, answer: dict[str, Any], snapshot: dict[str, Any], when: datetime
-    ) -> Previous | None: ...
+    def find_previous(self, new: NewAnswer) -> Previous | None: ...
 
-    def store(
-        self,
-        *,
-        user,
-        question: Question,
-        spec: QuestionSpec,
-        answer: dict[str, Any],
-        graded: Grade,
-        snapshot: dict[str, Any],
-        when: datetime,
-    ) -> Model | None: ...
+    def store(self, new: NewAnswer, graded: Grade) -> Model | None: ...
 
 
 @dataclass(frozen=True)
@@ -106,19 +106,12 @@ def answer_question(
     the feedback. `spec` is the question as shown (choices in the order shown)."""
     when = (when or datetime.now(UTC)).astimezone(UTC)
     snap = question_snapshot(question, spec)
-    previous = recorder.find_previous(user=user, question=question, answer=answer, snapshot=snap, when=when)
+    new = NewAnswer(user=user, question=question, spec=spec, answer=answer, snapshot=snap, when=when)
+    previous = recorder.find_previous(new)
     if previous is None:
         graded = grading.grade(spec, answer)
         try:
-            row = recorder.store(
-                user=user,
-                question=question,
-                spec=spec,
-                answer=answer,
-                graded=graded,
-                snapshot=snap,
-                when=when,
-            )
+            row = recorder.store(new, graded)
         except AlreadyRecorded as repeat:
             previous = repeat.previous
         else:

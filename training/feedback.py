@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from training.grading import MULTIPLE, ORDER, SINGLE, Grade, grade, spec_from_snapshot
+from training.grading import MULTIPLE, ORDER, SINGLE, ChoiceSpec, Grade, grade, spec_from_snapshot
 
 
 @dataclass(frozen=True)
@@ -64,63 +64,37 @@ def feedback_for(snap: Mapping[str, Any], answer: Mapping[str, Any], graded: Gra
     spec = spec_from_snapshot(snap)
     graded = graded or grade(spec, answer)
     labels = {c.key: c.label for c in spec.categories}
+
+    def row(choice: ChoiceSpec, **what: Any) -> FeedbackRow:
+        what.setdefault("ok", graded.marks.get(choice.key, False))
+        return FeedbackRow(key=choice.key, text=choice.text, feedback=choice.feedback, **what)
+
     rows = []
     if spec.kind in (SINGLE, MULTIPLE):
         chosen = {answer.get("choice")} if spec.kind == SINGLE else set(answer.get("choices") or [])
-        for c in spec.choices:
-            rows.append(
-                FeedbackRow(
-                    key=c.key,
-                    text=c.text,
-                    feedback=c.feedback,
-                    ok=graded.marks.get(c.key, False),
-                    chosen=c.key in chosen,
-                    correct=c.correct,
-                )
-            )
+        rows = [row(c, chosen=c.key in chosen, correct=c.correct) for c in spec.choices]
     elif spec.kind == ORDER:
-        order = list(answer.get("order") or [])
-        by_key = {c.key: c for c in spec.choices}
+        order = [key for key in answer.get("order") or [] if spec.choice(key) is not None]
         for index, key in enumerate(order):
-            step = by_key.get(key)
-            if step is None:
-                continue
+            step = spec.choice(key)
+            assert step is not None
             rows.append(
-                FeedbackRow(
-                    key=step.key,
-                    text=step.text,
-                    feedback=step.feedback,
-                    ok=graded.marks.get(step.key, False),
-                    chosen=True,
-                    given_position=index + 1,
-                    correct_position=step.correct_position,
-                )
+                row(step, chosen=True, given_position=index + 1, correct_position=step.correct_position)
             )
-        for c in spec.choices:
-            if c.key not in order:
-                rows.append(
-                    FeedbackRow(
-                        key=c.key,
-                        text=c.text,
-                        feedback=c.feedback,
-                        ok=False,
-                        correct_position=c.correct_position,
-                    )
-                )
+        rows += [
+            row(c, ok=False, correct_position=c.correct_position) for c in spec.choices if c.key not in order
+        ]
     else:
         given = answer.get("categories") or {}
-        for c in spec.choices:
-            rows.append(
-                FeedbackRow(
-                    key=c.key,
-                    text=c.text,
-                    feedback=c.feedback,
-                    ok=graded.marks.get(c.key, False),
-                    chosen=True,
-                    given_category=labels.get(given.get(c.key, ""), "no category"),
-                    correct_category=labels.get(c.category or "", ""),
-                )
+        rows = [
+            row(
+                c,
+                chosen=True,
+                given_category=labels.get(given.get(c.key, ""), "no category"),
+                correct_category=labels.get(c.category or "", ""),
             )
+            for c in spec.choices
+        ]
     return Feedback(
         kind=spec.kind,
         prompt=snap.get("prompt", ""),

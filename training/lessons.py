@@ -4,14 +4,13 @@ training.answering with the `InLessonCheck` recorder)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from training import versions
-from training.answering import Previous
-from training.grading import Grade, QuestionSpec
-from training.models import CheckAnswer, Lesson, LessonProgress, Question
+from training.answering import NewAnswer, Previous
+from training.grading import Grade
+from training.models import CheckAnswer, Lesson, LessonProgress
 
 # Two identical answers to the same check this close together are one double click, recorded once.
 DOUBLE_SUBMIT_WINDOW = timedelta(seconds=10)
@@ -61,34 +60,26 @@ class InLessonCheck:
     def __init__(self) -> None:
         self.row: CheckAnswer | None = None
 
-    def find_previous(
-        self, *, user, question: Question, answer: dict[str, Any], snapshot: dict[str, Any], when: datetime
-    ) -> Previous | None:
-        lesson = question.lesson
+    def find_previous(self, new: NewAnswer) -> Previous | None:
+        lesson = new.question.lesson
         assert lesson is not None, "only lesson checks are answered here"
-        record_view(user=user, lesson=lesson, now=when)
+        record_view(user=new.user, lesson=lesson, now=new.when)
         # Lock the learner's progress row on this lesson: concurrent answers to its checks queue up here.
-        LessonProgress.objects.for_user(user).select_for_update().get(lesson_id=question.lesson_id)
-        self.row = CheckAnswer.objects.for_user(user).filter(question=question).first()
-        row = self.row
-        if row is not None and row.answer == answer and when - row.answered_at < DOUBLE_SUBMIT_WINDOW:
-            return Previous(row=row, answer=row.answer, snapshot=snapshot)
+        LessonProgress.objects.for_user(new.user).select_for_update().get(lesson=lesson)
+        self.row = row = CheckAnswer.objects.for_user(new.user).filter(question=new.question).first()
+        if row is not None and row.answer == new.answer and new.when - row.answered_at < DOUBLE_SUBMIT_WINDOW:
+            return Previous(row=row, answer=row.answer, snapshot=new.snapshot)
         return None
 
-    def store(
-        self,
-        *,
-        user,
-        question: Question,
-        spec: QuestionSpec,
-        answer: dict[str, Any],
-        graded: Grade,
-        snapshot: dict[str, Any],
-        when: datetime,
-    ) -> CheckAnswer:
-        values = {"answer": answer, "score": graded.score, "correct": graded.correct, "answered_at": when}
+    def store(self, new: NewAnswer, graded: Grade) -> CheckAnswer:
+        values = {
+            "answer": new.answer,
+            "score": graded.score,
+            "correct": graded.correct,
+            "answered_at": new.when,
+        }
         if self.row is None:
-            return CheckAnswer.objects.create(user=user, question=question, **values)
+            return CheckAnswer.objects.create(user=new.user, question=new.question, **values)
         for name, value in values.items():
             setattr(self.row, name, value)
         self.row.save(update_fields=list(values))

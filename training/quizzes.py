@@ -21,9 +21,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
 from training import versions
-from training.answering import AlreadyRecorded, Previous
-from training.grading import Grade, QuestionSpec
-from training.models import Choice, Question, Quiz, QuizAttempt, Response
+from training.answering import AlreadyRecorded, NewAnswer, Previous
+from training.grading import Grade
+from training.models import Choice, Quiz, QuizAttempt, Response
 
 
 class QuizError(Exception):
@@ -116,46 +116,34 @@ class InAttempt:
     def __init__(self, attempt: QuizAttempt):
         self.attempt = attempt
 
-    def find_previous(
-        self, *, user, question: Question, answer: dict[str, Any], snapshot: dict[str, Any], when: datetime
-    ) -> Previous | None:
-        locked = QuizAttempt.objects.for_user(user).select_for_update().get(pk=self.attempt.pk)
+    def find_previous(self, new: NewAnswer) -> Previous | None:
+        locked = QuizAttempt.objects.for_user(new.user).select_for_update().get(pk=self.attempt.pk)
         if locked.is_submitted:
             raise AttemptSubmitted("This attempt has been submitted, so its answers can no longer change.")
-        if question.pk not in locked.question_ids:
+        if new.question.pk not in locked.question_ids:
             raise QuizError("That question is not part of this attempt.")
         self.attempt = locked
-        existing = Response.objects.filter(attempt=locked, question=question).first()
+        existing = Response.objects.filter(attempt=locked, question=new.question).first()
         return _standing(existing) if existing is not None else None
 
-    def store(
-        self,
-        *,
-        user,
-        question: Question,
-        spec: QuestionSpec,
-        answer: dict[str, Any],
-        graded: Grade,
-        snapshot: dict[str, Any],
-        when: datetime,
-    ) -> Response:
+    def store(self, new: NewAnswer, graded: Grade) -> Response:
         try:
             with transaction.atomic():
                 response = Response.objects.create(
                     attempt=self.attempt,
-                    question=question,
-                    answer=answer,
+                    question=new.question,
+                    answer=new.answer,
                     score=graded.score,
                     correct=graded.correct,
-                    snapshot={**snapshot, "chosen": answer},
-                    answered_at=when,
+                    snapshot={**new.snapshot, "chosen": new.answer},
+                    answered_at=new.when,
                 )
         except IntegrityError:  # a concurrent request recorded it first (databases without row locks)
             raise AlreadyRecorded(
-                _standing(Response.objects.get(attempt=self.attempt, question=question))
+                _standing(Response.objects.get(attempt=self.attempt, question=new.question))
             ) from None
-        chosen_keys = set(_chosen_keys(spec.kind, answer))
-        response.chosen_choices.set([c.pk for c in spec.choices if c.key in chosen_keys and c.pk])
+        chosen_keys = set(_chosen_keys(new.spec.kind, new.answer))
+        response.chosen_choices.set([c.pk for c in new.spec.choices if c.key in chosen_keys and c.pk])
         return response
 
 

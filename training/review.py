@@ -9,14 +9,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils.crypto import salted_hmac
 
-from training.answering import Previous
-from training.grading import QuestionSpec, spec_from_question
-from training.models import Category, Choice, Citation, Question, Quiz, QuizAttempt, ReviewCard
+from training.answering import NewAnswer, Previous
+from training.grading import Grade, QuestionSpec, spec_from_question
+from training.models import Question, Quiz, QuizAttempt, ReviewCard
 from training.scheduling import ReviewError
 
 
@@ -86,25 +85,12 @@ def queue_state(user, *, now: datetime | None = None) -> QueueState:
     return QueueState(due=row["n_due"] or 0, next_due=row["first_due"])
 
 
-def _question_queryset() -> QuerySet[Question]:
-    prefetches: list[Any] = [  # django-stubs cannot type a mixed list of Prefetch objects
-        Prefetch("choices", queryset=Choice.objects.visible().in_order()),
-        Prefetch("categories", queryset=Category.objects.visible().in_order()),
-        Prefetch(
-            "citations",
-            queryset=Citation.objects.visible().in_order().select_related("section", "reference"),
-            to_attr="shown_citations",
-        ),
-    ]
-    return Question.objects.prefetch_related(*prefetches)
-
-
 def next_card(user, *, now: datetime | None = None) -> ReviewCard | None:
     """The card to review next, with its question, choices and categories loaded (three queries)."""
     card = due_cards(user, now=now).select_related("question").first()
     if card is None:
         return None
-    question = _question_queryset().get(pk=card.question_id)
+    question = Question.objects.as_shown().get(pk=card.question_id)
     card.question = question
     return card
 
@@ -112,7 +98,7 @@ def next_card(user, *, now: datetime | None = None) -> ReviewCard | None:
 def get_card(user, card_id: int) -> ReviewCard:
     """One of the learner's reviewable cards, or ReviewCard.DoesNotExist."""
     card = cards_for(user).select_related("question").get(pk=card_id)
-    card.question = _question_queryset().get(pk=card.question_id)
+    card.question = Question.objects.as_shown().get(pk=card.question_id)
     return card
 
 
@@ -147,16 +133,14 @@ class InReview:
     def __init__(self, card: ReviewCard):
         self.card = card
 
-    def find_previous(
-        self, *, user, question: Question, answer: dict[str, Any], snapshot: dict[str, Any], when: datetime
-    ) -> Previous | None:
-        locked = ReviewCard.objects.for_user(user).select_for_update().get(pk=self.card.pk)
-        if locked.due <= when:
+    def find_previous(self, new: NewAnswer) -> Previous | None:
+        locked = ReviewCard.objects.for_user(new.user).select_for_update().get(pk=self.card.pk)
+        if locked.due <= new.when:
             return None
         last = locked.logs.order_by("-reviewed_at", "-pk").first()
-        if last is not None and last.source == "review" and last.log.get("answer") == answer:
-            return Previous(row=last, answer=answer, snapshot=last.log.get("snapshot") or snapshot)
+        if last is not None and last.source == "review" and last.log.get("answer") == new.answer:
+            return Previous(row=last, answer=new.answer, snapshot=last.log.get("snapshot") or new.snapshot)
         raise ReviewError("This question is not due for review yet.")
 
-    def store(self, **kwargs) -> None:
+    def store(self, new: NewAnswer, graded: Grade) -> None:
         return None  # the review log that scheduling writes is the record

@@ -112,6 +112,19 @@ class QuestionQuerySet(ContentQuerySet):
             chain_q(f"{prefix}quiz__", module_chain) | chain_q(f"{prefix}lesson__", module_chain)
         )
 
+    def as_shown(self) -> QuestionQuerySet:
+        """With what a learner is shown of each question loaded: its published choices and categories in
+        order, and its citations (as `shown_citations`) with their sources (three queries)."""
+        return self.prefetch_related(
+            models.Prefetch("choices", queryset=Choice.objects.published().in_order()),
+            models.Prefetch("categories", queryset=Category.objects.published().in_order()),
+            models.Prefetch(
+                "citations",
+                queryset=Citation.objects.published().in_order().select_related("section", "reference"),
+                to_attr="shown_citations",
+            ),
+        )
+
 
 class Content(models.Model):
     position = models.PositiveIntegerField(default=0)

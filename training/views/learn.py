@@ -20,9 +20,7 @@ from training.grading import spec_from_question
 from training.lessons import InLessonCheck
 from training.markup import citation_label, render_markdown
 from training.models import (
-    Category,
     CheckAnswer,
-    Choice,
     Citation,
     Course,
     GlossaryTerm,
@@ -51,14 +49,6 @@ def citations_prefetch(to_attr: str = "shown_citations") -> Prefetch:
         queryset=Citation.objects.visible().in_order().select_related("section", "reference"),
         to_attr=to_attr,
     )
-
-
-def question_prefetches() -> list:
-    return [
-        Prefetch("choices", queryset=Choice.objects.visible().in_order()),
-        Prefetch("categories", queryset=Category.objects.visible().in_order()),
-        citations_prefetch(),
-    ]
 
 
 # --- Tracks and glossary ------------------------------------------------------------------------------------
@@ -194,7 +184,7 @@ def lesson_checks(lesson: Lesson) -> list[Question]:
         Question.objects.visible()
         .filter(lesson_id=lesson.pk)
         .in_order()
-        .prefetch_related(*question_prefetches())
+        .as_shown()
     )
 
 
@@ -330,7 +320,7 @@ def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _get_check(lesson: Lesson, question_id: int) -> Question:
     try:
-        return lesson.checks.visible().prefetch_related(*question_prefetches()).get(pk=question_id)
+        return lesson.checks.visible().as_shown().get(pk=question_id)
     except Question.DoesNotExist:
         raise Http404("No such check in this lesson.") from None
 

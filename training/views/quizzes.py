@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from training.answering import Answered, answer_question
 from training.content_cache import cached, make_key
 from training.feedback import Feedback, feedback_for
 from training.grading import QuestionSpec, spec_from_question
-from training.models import Category, Choice, Citation, Question, Quiz, QuizAttempt, Response
+from training.models import Question, Quiz, QuizAttempt, Response
 from training.views.base import (
     PROGRESS_CHANGED,
     HtmxHttpRequest,
@@ -183,20 +183,7 @@ def load_question(attempt: QuizAttempt, number: int) -> Question | None:
     question_id = attempt.question_ids[number - 1]
 
     def build() -> tuple[Question | None]:
-        return (
-            Question.objects.visible()
-            .filter(pk=question_id)
-            .prefetch_related(
-                Prefetch("choices", queryset=Choice.objects.visible().in_order()),
-                Prefetch("categories", queryset=Category.objects.visible().in_order()),
-                Prefetch(
-                    "citations",
-                    queryset=Citation.objects.visible().in_order().select_related("section", "reference"),
-                    to_attr="shown_citations",
-                ),
-            )
-            .first(),
-        )
+        return (Question.objects.visible().filter(pk=question_id).as_shown().first(),)
 
     version = attempt.quiz.course.content_version
     (question,) = cached(make_key("question", question_id, version), build)
