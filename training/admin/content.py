@@ -57,7 +57,7 @@ class ObjectiveInline(ValidatedInline, admin.TabularInline):
 
 
 class LessonInline(ValidatedInline, admin.TabularInline):
-    model = Lesson
+    model: type[Lesson | Quiz | Question] = Lesson  # the read-only row inlines below reuse it
     fields = ["position", "title", "slug", "minutes", "status", "archived"]
     readonly_fields = ["title", "slug", "minutes", "status", "archived"]
     show_change_link = True

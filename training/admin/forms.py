@@ -17,9 +17,10 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 class MeterForm(forms.ModelForm):
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         low, high, start = data.get("min"), data.get("max"), data.get("start")
-        if None not in (low, high, start):
+        if low is not None and high is not None and start is not None:
             if not low < high:
                 self.add_error("max", f"`min` ({low}) must be below `max` ({high})")
             elif not low <= start <= high:
@@ -37,7 +38,8 @@ class QuizForm(forms.ModelForm):
 
 class QuestionAdminForm(forms.ModelForm):
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "quiz" in self.fields and bool(data.get("quiz")) == bool(data.get("lesson")):
             raise ValidationError(
                 "Choose either a quiz, or a lesson for a knowledge check (exactly one of them).",
@@ -48,7 +50,8 @@ class QuestionAdminForm(forms.ModelForm):
 
 class CitationForm(forms.ModelForm):
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         by_source = data.get("section") is not None or data.get("paragraph") is not None
         if by_source == (data.get("reference") is not None) or (
             by_source and (data.get("section") is None or data.get("paragraph") is None)
@@ -92,10 +95,14 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
-    files = MultipleFileField(
-        label="Curriculum file(s)",
-        help_text="One course: a single .yaml file, or all the .yaml files of a course folder.",
-    )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Added here rather than declared on the class: a class attribute `files` would shadow, for readers
+        # and type checkers, the form's own `files` (the uploaded files it was bound with).
+        self.fields["files"] = MultipleFileField(
+            label="Curriculum file(s)",
+            help_text="One course: a single .yaml file, or all the .yaml files of a course folder.",
+        )
 
     def clean_files(self) -> dict[str, str]:
         uploads = self.cleaned_data["files"]

@@ -21,6 +21,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponseRedirect
@@ -278,7 +279,7 @@ def new_findings(before: list[Finding], after: list[Finding]) -> list[Finding]:
 # Admin edits checked by the validator ---------------------------------------------------------------------
 
 
-SMALL_TEXT = {
+SMALL_TEXT: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 48})},
     models.URLField: {"assume_scheme": "https"},
 }
@@ -319,8 +320,34 @@ def _findings(request: HttpRequest) -> list[Finding]:
     return getattr(request, "_curriculum_findings", [])
 
 
-class ValidatedInline:
-    """An inline whose rows show the validator's problems about them (on the second, re-rendering pass)."""
+class CheckedFormSet(forms.BaseInlineFormSet):
+    """Mixed into an inline's formset: its rows show the validator's problems about them (`findings`)."""
+
+    findings: list[Finding] = []
+
+    def clean(self):
+        super().clean()
+        left = list(self.findings)
+        for form in self.forms:
+            # _should_delete_form is a private BaseFormSet helper that django-stubs leave out.
+            if not hasattr(form, "cleaned_data") or (
+                self.can_delete and self._should_delete_form(form)  # type: ignore[attr-defined]
+            ):
+                continue
+            ident = identity(form.instance)
+            for finding in [f for f in left if f.identity == ident]:
+                if finding.field in form.fields:
+                    form.add_error(finding.field, finding.message)
+                else:
+                    form.add_error(None, finding.text)
+                left.remove(finding)
+        if left:
+            raise ValidationError([f.text for f in left])
+
+
+class ValidatedInline(InlineModelAdmin):
+    """An inline whose rows show the validator's problems about them (on the second, re-rendering pass).
+    Listed before TabularInline/StackedInline in an inline's bases."""
 
     formfield_overrides = SMALL_TEXT
     extra = 0
@@ -333,27 +360,32 @@ class ValidatedInline:
         mine = [f for f in _findings(request) if kind and f.kind == kind]
         if not mine:
             return formset_class
+        return type("CheckedFormSet", (CheckedFormSet, formset_class), {"findings": mine})
 
-        class CheckedFormSet(formset_class):
-            def clean(self):
-                super().clean()
-                left = list(mine)
-                for form in self.forms:
-                    if not hasattr(form, "cleaned_data") or (
-                        self.can_delete and self._should_delete_form(form)
-                    ):
-                        continue
-                    ident = identity(form.instance)
-                    for finding in [f for f in left if f.identity == ident]:
-                        if finding.field in form.fields:
-                            form.add_error(finding.field, finding.message)
-                        else:
-                            form.add_error(None, finding.text)
-                        left.remove(finding)
-                if left:
-                    raise ValidationError([f.text for f in left])
 
-        return CheckedFormSet
+class CheckedForm(forms.ModelForm):
+    """Mixed into an admin's form on the second pass of a rejected save: shows the problems (`findings`, of
+    `problem_count` in all) this change would cause."""
+
+    findings: list[Finding] = []
+    problem_count = 0
+
+    # _post_clean (after the instance is built from the form) is a private BaseModelForm hook that django-stubs
+    # leave out; overriding it keeps the problems after the model's own validation errors.
+    def _post_clean(self):
+        super()._post_clean()  # type: ignore[misc]
+        own = identity(self.instance)
+        count = self.problem_count
+        self.add_error(
+            None,
+            f"Not saved: the curriculum validator (the same one as load_curriculum) found "
+            f"{count} problem{'s' if count != 1 else ''} this change would cause.",
+        )
+        for finding in self.findings:
+            if finding.identity == own and finding.field in self.fields:
+                self.add_error(finding.field, finding.message)
+            else:
+                self.add_error(None, finding.text)
 
 
 class ContentAdmin(admin.ModelAdmin):
@@ -372,24 +404,11 @@ class ContentAdmin(admin.ModelAdmin):
         findings = [f for f in _findings(request) if f.kind not in self.inline_kinds]
         if not _findings(request):
             return form_class
-
-        class CheckedForm(form_class):
-            def _post_clean(self):
-                super()._post_clean()
-                own = identity(self.instance)
-                count = len(_findings(request))
-                self.add_error(
-                    None,
-                    f"Not saved: the curriculum validator (the same one as load_curriculum) found "
-                    f"{count} problem{'s' if count != 1 else ''} this change would cause.",
-                )
-                for finding in findings:
-                    if finding.identity == own and finding.field in self.fields:
-                        self.add_error(finding.field, finding.message)
-                    else:
-                        self.add_error(None, finding.text)
-
-        return CheckedForm
+        return type(
+            "CheckedForm",
+            (CheckedForm, form_class),
+            {"findings": findings, "problem_count": len(_findings(request))},
+        )
 
     def limit_choices(self, form_class, obj) -> None:
         """Offer only objects of the same course in relation fields (content never moves between courses)."""
