@@ -176,16 +176,16 @@ class Report:
 class _Table:
     """The upsert of one model: desired rows by natural key against the existing rows of the course."""
 
-    def __init__(self, writer: _Writer, label: str, model: type[models.Model], existing: Iterable[Any], key):
+    def __init__(self, writer: _Writer, label: str, model: type[m.Content], existing: Iterable[Any], key):
         self.writer = writer
         self.label = label
         self.model = model
         self.key = key
-        self.rows: dict[Any, models.Model] = {key(obj): obj for obj in existing}
+        self.rows: dict[Any, m.Content] = {key(obj): obj for obj in existing}
         self.counts = writer.report.counts.setdefault(label, Counts())
         self.status: dict[Any, str] = {}  # key -> created | updated | unchanged
 
-    def sync(self, desired: dict[Any, dict[str, Any]]) -> dict[Any, models.Model]:
+    def sync(self, desired: dict[Any, dict[str, Any]]) -> dict[Any, m.Content]:
         now = timezone.now()
         created, changed, changed_fields = [], [], set()
         for key, values in desired.items():
@@ -235,7 +235,7 @@ class _Table:
             self.counts.unchanged -= 1
             self.counts.updated += 1
 
-    def set_later(self, objects: dict[Any, models.Model], field_name: str, values: dict[Any, Any]) -> None:
+    def set_later(self, objects: dict[Any, m.Content], field_name: str, values: dict[Any, Any]) -> None:
         """Set a field that needs ids created after this table (start node, final quiz)."""
         now = timezone.now()
         changed = []
@@ -265,7 +265,7 @@ class _Writer:
         return _Table(self, label, model, existing, key)
 
     def links(
-        self, table: _Table, owners: dict[str, models.Model], field_name: str, wanted: dict[Any, list[int]]
+        self, table: _Table, owners: Mapping[str, models.Model], field_name: str, wanted: dict[Any, list[int]]
     ):
         """Make an M2M relation of `owners` exactly `wanted` (owner key -> target ids); one query to read."""
         descriptor = getattr(table.model, field_name)
@@ -383,7 +383,8 @@ class _Writer:
                 for i, sec in enumerate(src.sections)
             }
         )
-        section_ids = {
+        # Looked up with a citation's (source, section): its section is set whenever its source is.
+        section_ids: dict[tuple[str, str | None], int] = {
             (src.slug, sec.heading): section_rows[(source_rows[src.slug].pk, sec.heading)].pk
             for src in doc.sources
             for sec in src.sections
@@ -708,7 +709,7 @@ class _Writer:
         desired = {}
         for owner, owner_id, cites in owners:
             for i, cite in enumerate(cites):
-                values = {f"{name}_id": None for name in m.Citation.OWNER_FIELDS}
+                values: dict[str, Any] = {f"{name}_id": None for name in m.Citation.OWNER_FIELDS}
                 values.update(
                     {
                         "course_id": cid,
