@@ -74,15 +74,6 @@ class AnswerForm(forms.Form):
     def add_fields(self) -> None:
         raise NotImplementedError
 
-    def choice_field(
-        self, field_class: type[forms.ChoiceField], *, required: str, invalid: str
-    ) -> forms.Field:
-        """The "choice" field of single and multiple questions: one value per choice, its token."""
-        return field_class(
-            choices=[(self.tokens[c.key], c.text) for c in self.spec.choices],
-            error_messages={"required": required, "invalid_choice": invalid},
-        )
-
     # What the template reads.
 
     @property
@@ -136,16 +127,25 @@ class AnswerForm(forms.Form):
         return self.cleaned_data["answer"]
 
 
-class SingleAnswerForm(AnswerForm):
-    kind = SINGLE
-    hint = "Choose one answer."
+class ChoiceAnswerForm(AnswerForm):
+    """Single and multiple questions: one field, "choice", whose values are the choices' tokens."""
+
+    field_class: type[forms.ChoiceField] = forms.ChoiceField
+    required = ""
+    invalid = ""
 
     def add_fields(self) -> None:
-        self.fields["choice"] = self.choice_field(
-            forms.ChoiceField,
-            required="Choose one answer.",
-            invalid="That answer is not one of this question's options. Reload the page and try again.",
+        self.fields["choice"] = self.field_class(
+            choices=[(self.tokens[c.key], c.text) for c in self.spec.choices],
+            error_messages={"required": self.required, "invalid_choice": self.invalid},
         )
+
+
+class SingleAnswerForm(ChoiceAnswerForm):
+    kind = SINGLE
+    hint = "Choose one answer."
+    required = "Choose one answer."
+    invalid = "That answer is not one of this question's options. Reload the page and try again."
 
     def clean_choice(self) -> str:
         if len(self.posted("choice")) > 1:
@@ -165,16 +165,12 @@ class SingleAnswerForm(AnswerForm):
         return {"checked": key == self.shown_answer.get("choice")}
 
 
-class MultipleAnswerForm(AnswerForm):
+class MultipleAnswerForm(ChoiceAnswerForm):
     kind = MULTIPLE
     hint = "Select all that apply."
-
-    def add_fields(self) -> None:
-        self.fields["choice"] = self.choice_field(
-            forms.MultipleChoiceField,
-            required="Select at least one option.",
-            invalid="One of the selected options is not part of this question. Reload the page and try again.",
-        )
+    field_class = forms.MultipleChoiceField
+    required = "Select at least one option."
+    invalid = "One of the selected options is not part of this question. Reload the page and try again."
 
     def clean(self) -> dict[str, Any]:
         super().clean()

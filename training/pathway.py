@@ -13,8 +13,9 @@ Status rules (shown as icon and text, never colour alone):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, F, IntegerField, Max, Q, Value
+from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Value
 from django.urls import reverse
 
 from training.models import (
@@ -316,31 +317,20 @@ def module_progress(user, module_id: int, outline: list[OutlineItem]) -> ModuleP
     """The learner's done / total in one module: the same rules as learning_path, one query."""
     items = [item for item in outline if item.module_id == module_id]
     ids = {kind: [item.pk for item in items if item.kind == kind] for kind in KIND_ORDER}
-    parts = []
-    if ids["lesson"]:
-        parts.append(
-            LessonProgress.objects.for_user(user)
-            .filter(lesson_id__in=ids["lesson"], completed_at__isnull=False)
-            .annotate(kind=Value(KIND_ORDER["lesson"], output_field=IntegerField()))
-            .values_list("kind", "lesson_id")
-            .order_by()
-        )
-    if ids["simulation"]:
-        parts.append(
-            SimulationRun.objects.for_user(user)
-            .filter(simulation_id__in=ids["simulation"], finished_at__isnull=False)
-            .annotate(kind=Value(KIND_ORDER["simulation"], output_field=IntegerField()))
-            .values_list("kind", "simulation_id")
-            .order_by()
-        )
-    if ids["quiz"]:
-        parts.append(
-            QuizAttempt.objects.for_user(user)
-            .filter(quiz_id__in=ids["quiz"], passed=True)
-            .annotate(kind=Value(KIND_ORDER["quiz"], output_field=IntegerField()))
-            .values_list("kind", "quiz_id")
-            .order_by()
-        )
+    # What finishes an item of each kind: a completed lesson, a finished run, a passed attempt.
+    finished: dict[str, tuple[QuerySet[Any], str, Q]] = {
+        "lesson": (LessonProgress.objects.for_user(user), "lesson_id", Q(completed_at__isnull=False)),
+        "simulation": (SimulationRun.objects.for_user(user), "simulation_id", Q(finished_at__isnull=False)),
+        "quiz": (QuizAttempt.objects.for_user(user), "quiz_id", Q(passed=True)),
+    }
+    parts = [
+        rows.filter(done_q, **{f"{column}__in": ids[kind]})
+        .annotate(kind=Value(KIND_ORDER[kind], output_field=IntegerField()))
+        .values_list("kind", column)
+        .order_by()
+        for kind, (rows, column, done_q) in finished.items()
+        if ids[kind]
+    ]
     done: set = set()
     if parts and user is not None and user.is_authenticated:
         done = set(parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0])
