@@ -12,7 +12,8 @@ class SignupForm(UserCreationForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
-    class Meta(UserCreationForm.Meta):
+    # django-stubs 5.2.9 leave out BaseUserCreationForm.Meta (added in typeddjango/django-stubs#3200).
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = get_user_model()
         fields = ("username", "email")
 
