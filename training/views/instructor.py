@@ -8,7 +8,7 @@ id is a 404. All figures come from training/analytics.py.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -240,6 +240,15 @@ def _csv(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Htt
     return response
 
 
+def _csv_table(
+    filename: str, columns: Sequence[tuple[str, Callable[[Any], Any]]], items: Iterable[Any]
+) -> HttpResponse:
+    """A CSV whose columns are (header, value of an item) pairs, so a header and its value cannot drift."""
+    return _csv(
+        filename, [name for name, _ in columns], ([value(item) for _, value in columns] for item in items)
+    )
+
+
 def _name(cohort: Cohort, *parts: str) -> str:
     return "-".join(["cohort", cohort.code.lower(), *parts]) + ".csv"
 
@@ -250,43 +259,25 @@ def learners_csv(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     params = _learner_params(request)
     rows = analytics.learner_rows(cohort, search=params["q"], status=params["status"], sort=params["sort"])
-    return _csv(
+    return _csv_table(
         _name(cohort, "learners"),
         [
-            "learner",
-            "status",
-            "progress_percent",
-            "lessons_completed",
-            "lessons_total",
-            "quizzes_passed",
-            "quizzes_total",
-            "quiz_attempts",
-            "simulations_finished",
-            "objectives_at_80",
-            "objectives_total",
-            "mastery_percent",
-            "joined_at",
-            "last_active",
+            ("learner", lambda r: r.username),
+            ("status", lambda r: r.status_label),
+            ("progress_percent", lambda r: r.progress),
+            ("lessons_completed", lambda r: r.lessons_done),
+            ("lessons_total", lambda r: r.totals["lessons"]),
+            ("quizzes_passed", lambda r: r.quizzes_passed),
+            ("quizzes_total", lambda r: r.totals["quizzes"]),
+            ("quiz_attempts", lambda r: r.attempts),
+            ("simulations_finished", lambda r: r.simulations_finished),
+            ("objectives_at_80", lambda r: r.objectives_at_80),
+            ("objectives_total", lambda r: r.totals["objectives"]),
+            ("mastery_percent", lambda r: r.mastery),
+            ("joined_at", lambda r: r.joined_at),
+            ("last_active", lambda r: r.last_active),
         ],
-        (
-            [
-                r.username,
-                r.status_label,
-                r.progress,
-                r.lessons_done,
-                r.totals["lessons"],
-                r.quizzes_passed,
-                r.totals["quizzes"],
-                r.attempts,
-                r.simulations_finished,
-                r.objectives_at_80,
-                r.totals["objectives"],
-                r.mastery,
-                r.joined_at,
-                r.last_active,
-            ]
-            for r in rows
-        ),
+        rows,
     )
 
 
@@ -295,31 +286,19 @@ def learners_csv(request: HttpRequest, pk: int) -> HttpResponse:
 def quizzes_csv(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     summaries = analytics.quiz_summaries(cohort, _quizzes(cohort))
-    return _csv(
+    return _csv_table(
         _name(cohort, "quizzes"),
         [
-            "quiz",
-            "title",
-            "attempts",
-            "learners",
-            "first_attempts",
-            "mean_percent",
-            "median_percent",
-            "pass_rate_percent",
+            ("quiz", lambda s: s.quiz.slug),
+            ("title", lambda s: s.quiz.title),
+            ("attempts", lambda s: s.attempts),
+            ("learners", lambda s: s.learners),
+            ("first_attempts", lambda s: s.first_attempts),
+            ("mean_percent", lambda s: s.mean),
+            ("median_percent", lambda s: s.median),
+            ("pass_rate_percent", lambda s: s.pass_rate),
         ],
-        (
-            [
-                s.quiz.slug,
-                s.quiz.title,
-                s.attempts,
-                s.learners,
-                s.first_attempts,
-                s.mean,
-                s.median,
-                s.pass_rate,
-            ]
-            for s in summaries
-        ),
+        summaries,
     )
 
 
