@@ -290,10 +290,15 @@ def mastery_content(course: Course) -> MasteryContent:
     track_links = Question.tracks.through.objects.filter(
         Question.objects.visible_q("question__"), track_id__in=[track.pk for track in tracks]
     ).values_list("question_id", "track_id")
-    questions_of_track: dict[int, set[int]] = defaultdict(set)
-    for question_id, track_id in track_links:
-        questions_of_track[track_id].add(question_id)
-    return MasteryContent(objectives, dict(pools), tracks, dict(questions_of_track))
+    return MasteryContent(objectives, dict(pools), tracks, grouped(track_links))
+
+
+def grouped(pairs: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
+    """(item id, group id) pairs, e.g. (question, track) links, as group id → item ids."""
+    groups: dict[int, set[int]] = defaultdict(set)
+    for item_id, group_id in pairs:
+        groups[group_id].add(item_id)
+    return dict(groups)
 
 
 def cached_mastery_content(course: Course) -> MasteryContent:

@@ -12,7 +12,6 @@ Rules and thresholds are documented in docs/progress.md. Pieces:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -60,10 +59,7 @@ def lessons_of_track(tracks: list[Track]) -> dict[int, set[int]]:
     links = Lesson.tracks.through.objects.filter(
         Lesson.objects.visible_q("lesson__"), track_id__in=[t.pk for t in tracks]
     ).values_list("lesson_id", "track_id")
-    lessons_of: dict[int, set[int]] = defaultdict(set)
-    for lesson_id, track_id in links:
-        lessons_of[track_id].add(lesson_id)
-    return dict(lessons_of)
+    return mastery_rules.grouped(links)
 
 
 def tracks_from(

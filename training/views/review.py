@@ -81,6 +81,15 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _refused(request: HtmxHttpRequest, error: scheduling.ReviewError) -> HttpResponse:
+    """A review request that cannot be carried out: say why, over the queue as it stands (409)."""
+    if request.htmx:
+        context = {**_queue_context(request), "notice": str(error)}
+        return render(request, "training/review_queue.html#review-panel", context, status=409)
+    messages.error(request, str(error))
+    return redirect("review")
+
+
 @require_POST
 @login_required
 def review_answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
@@ -102,11 +111,7 @@ def review_answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
             recorder=review.InReview(card),
         )
     except scheduling.ReviewError as error:
-        if request.htmx:
-            context = {**_queue_context(request), "notice": str(error)}
-            return render(request, "training/review_queue.html#review-panel", context, status=409)
-        messages.error(request, str(error))
-        return redirect("review")
+        return _refused(request, error)
     if request.htmx:
         context = {
             **_queue_context(request),
@@ -126,11 +131,7 @@ def review_rate(request: HtmxHttpRequest, log_id: int) -> HttpResponse:
     except ReviewLog.DoesNotExist:
         raise Http404("No such review.") from None
     except scheduling.ReviewError as error:
-        if request.htmx:
-            context = {**_queue_context(request), "notice": str(error)}
-            return render(request, "training/review_queue.html#review-panel", context, status=409)
-        messages.error(request, str(error))
-        return redirect("review")
+        return _refused(request, error)
     log = scheduling.get_review_log(request.user, log.pk)
     if request.htmx:
         context = {
