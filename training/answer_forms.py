@@ -268,17 +268,7 @@ FORMS: dict[str, type[AnswerForm]] = {
 }
 
 
-def answer_form(
-    spec: QuestionSpec,
-    *,
-    scope: str,
-    id: str,
-    prompt: str,
-    data: Mapping[str, Any] | None = None,
-    answer: Mapping[str, Any] | None = None,
-    disabled: bool = False,
-) -> AnswerForm:
-    """The form of the question's kind: empty, bound to posted `data`, or showing a stored `answer`."""
-    return FORMS[spec.kind](
-        spec, scope=scope, id=id, prompt=prompt, data=data, answer=answer, disabled=disabled
-    )
+def answer_form(spec: QuestionSpec, **arguments: Any) -> AnswerForm:
+    """The form of the question's kind (AnswerForm's arguments): empty, bound to posted `data`, or showing a
+    stored `answer`."""
+    return FORMS[spec.kind](spec, **arguments)
