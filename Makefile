@@ -29,11 +29,12 @@ serve: $(STAMP)
 	@echo ""
 	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
-# Lint, security lint, migrations check and the whole suite, browser tests included.
+# Lint, security lint, type check, migrations check and the whole suite, browser tests included.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy -q
+	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy
 	DJANGO_TESTING=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -50,7 +51,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# mypy with django-stubs (not part of `make test` yet). The plugin imports the settings, which refuse to
+# mypy with django-stubs (also part of `make test`). The plugin imports the settings, which refuse to
 # load without DJANGO_DEBUG or DJANGO_SECRET_KEY.
 typecheck: $(STAMP)
 	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy
