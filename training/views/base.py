@@ -3,6 +3,7 @@ bar, and the links (or htmx redirect) that ask a visitor to log in and come back
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -13,6 +14,13 @@ from django_htmx.middleware import HtmxDetails
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+class AuthenticatedHttpRequest(HtmxHttpRequest):
+    """The request of a view behind login_required (or instructor_required): its user is a User, never
+    AnonymousUser."""
+
+    user: User
 
 
 # Sent (HX-Trigger) after a write that changes the learner's progress; includes/_progress_bar.html listens.

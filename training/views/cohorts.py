@@ -5,11 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from training.cohorts import find_cohort, join_cohort, normalize_code
+from training.views.base import AuthenticatedHttpRequest
 
 
 class JoinForm(forms.Form):
@@ -33,7 +34,7 @@ class JoinForm(forms.Form):
         return code
 
 
-def _joined(request: HttpRequest, cohort) -> HttpResponse:
+def _joined(request: AuthenticatedHttpRequest, cohort) -> HttpResponse:
     if join_cohort(user=request.user, cohort=cohort):
         messages.success(request, f"You joined {cohort.name}. Your instructor can now follow your progress.")
     else:
@@ -43,7 +44,7 @@ def _joined(request: HttpRequest, cohort) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def join(request: HttpRequest) -> HttpResponse:
+def join(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = JoinForm(request.POST)
         if form.is_valid():
@@ -54,7 +55,7 @@ def join(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def join_link(request: HttpRequest, code: str) -> HttpResponse:
+def join_link(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A join link from an instructor asks the learner to confirm (GET) before joining (POST)."""
     cohort = find_cohort(code)
     if cohort is None:

@@ -26,6 +26,7 @@ from training import analytics
 from training.cohorts import create_cohort
 from training.models import Cohort, Course, Question, Quiz, Simulation
 from training.permissions import cohorts_taught_by, instructor_required
+from training.views.base import AuthenticatedHttpRequest, HtmxHttpRequest
 
 
 def _cohort(request: HttpRequest, pk: int) -> Cohort:
@@ -77,7 +78,7 @@ def _home(request: HttpRequest, form: CohortForm, status: int = 200) -> HttpResp
 
 @instructor_required
 @require_POST
-def cohort_create(request: HttpRequest) -> HttpResponse:
+def cohort_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CohortForm(request.POST)
     if not form.is_valid():
         return _home(request, form, status=400)
@@ -115,7 +116,7 @@ COLUMNS = [
 @instructor_required
 @require_GET
 @vary_on_headers("HX-Request")
-def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def cohort_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     params = _learner_params(request)
     rows = analytics.learner_rows(
@@ -123,7 +124,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     page = Paginator(rows, LEARNERS_PER_PAGE).get_page(request.GET.get("page"))
     if params["sort"].lstrip("-") != "mastery":
-        analytics.add_mastery(cohort, page.object_list)
+        analytics.add_mastery(cohort, list(page.object_list))  # the rows themselves are filled in
     current = params["sort"].lstrip("-")
     descending = params["sort"].startswith("-")
     columns = []

@@ -180,12 +180,7 @@ def get_lesson(slug: str) -> Lesson:
 
 def lesson_checks(lesson: Lesson) -> list[Question]:
     """The lesson's published checks with their choices, categories and citations (four queries)."""
-    return list(
-        Question.objects.visible()
-        .filter(lesson_id=lesson.pk)
-        .in_order()
-        .as_shown()
-    )
+    return list(Question.objects.visible().filter(lesson_id=lesson.pk).in_order().as_shown())
 
 
 def lesson_glossary(lesson: Lesson) -> tuple[dict[str, GlossaryTerm], list[GlossaryTerm]]:

@@ -6,7 +6,7 @@ import logging
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from training import progress, review, versions
 from training.content_cache import make_key
 from training.models import Course
-from training.views.base import HtmxHttpRequest
+from training.views.base import AuthenticatedHttpRequest, HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,9 @@ _DASH_PARTS = ("intro", "continue", "stats", "body")
 _DASH_TIMEOUT = 60 * 60  # a learner's entries of earlier states simply age out
 
 
-def _dashboard_parts(request: HttpRequest, course: Course, courses: list[Course]) -> dict[str, str]:
+def _dashboard_parts(
+    request: AuthenticatedHttpRequest, course: Course, courses: list[Course]
+) -> dict[str, str]:
     """The learner's part of the page as HTML, from the cache when nothing they did has changed since.
 
     Keyed by the learner, the content versions of the courses shown and the learner's state version (one
@@ -70,7 +72,7 @@ def _dashboard_parts(request: HttpRequest, course: Course, courses: list[Course]
 
 @require_GET
 @login_required
-def progress_dashboard(request: HtmxHttpRequest) -> HttpResponse:
+def progress_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     courses = progress.published_courses()
     course = progress.current_course(request.GET.get("course") or None, courses=courses)
     if course is None and request.GET.get("course"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -55,7 +57,7 @@ def _feedback_context(log: ReviewLog, feedback: Feedback | None = None) -> dict:
 def _queue_context(request: HttpRequest) -> dict:
     now = timezone.now()
     card = review.next_card(request.user, now=now)
-    context = {"due_count": review.due_count(request.user, now=now)}
+    context: dict[str, Any] = {"due_count": review.due_count(request.user, now=now)}
     if card is not None:
         context.update(_card_context(card))
     else:
@@ -112,15 +114,16 @@ def review_answer(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         )
     except scheduling.ReviewError as error:
         return _refused(request, error)
+    log = cast(ReviewLog, answered.row)  # InReview records the answer in the review log scheduling writes
     if request.htmx:
         context = {
             **_queue_context(request),
-            **_feedback_context(answered.row, answered.feedback),
+            **_feedback_context(log, answered.feedback),
             "showing_feedback": True,
         }
         response = render(request, "training/review_queue.html#review-panel", context)
         return trigger_client_event(response, PROGRESS_CHANGED)
-    return redirect(f"{reverse('review')}?reviewed={answered.row.pk}")
+    return redirect(f"{reverse('review')}?reviewed={log.pk}")
 
 
 @require_POST

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -135,7 +137,7 @@ def _debrief_context(run: SimulationRun, *, announcement: str = "") -> dict:
     nodes, options = sim.simulation_graph(simulation)
     steps = list(SimulationStep.objects.filter(run=run).select_related("node", "option").order_by("number"))
     recommended = sim.recommended_path(simulation, nodes, options)
-    taken = []
+    taken: list[dict[str, Any]] = []
     for step in steps:
         node = nodes.get(step.node_id, step.node)
         suggestion = sim.recommended_option(options.get(step.node_id, []))
@@ -155,23 +157,24 @@ def _debrief_context(run: SimulationRun, *, announcement: str = "") -> dict:
                 ],
             }
         )
-    ending = nodes.get(run.ending_id) if run.ending_id else None
-    if not announcement and taken and run.ending_id:
+    # The ending as loaded with the graph (with the lessons it shows), else as the run holds it.
+    ending = (nodes.get(run.ending_id) or run.ending) if run.ending_id else None
+    if not announcement and taken and ending is not None:
         # Without JavaScript the last choice arrives here after a redirect: say what it did, and where it led.
         last = taken[-1]
         moved = [c.announce() for c in last["changes"] if c.delta or c.intended]
         announcement = (
             f"Your last choice: {last['step'].option.text.strip()} — "
             + ("; ".join(moved) if moved else "No meter changed.")
-            + f". The simulation has ended: {(ending or run.ending).title}."
+            + f". The simulation has ended: {ending.title}."
         )
     final = sim.meter_values(meters, run.meters)
     return {
         "run": run,
         "simulation": simulation,
-        "ending": ending or run.ending,
-        "ending_situation_html": _md((ending or run.ending).situation) if run.ending_id else "",
-        "debrief_html": _md((ending or run.ending).debrief) if run.ending_id else "",
+        "ending": ending,
+        "ending_situation_html": _md(ending.situation) if ending is not None else "",
+        "debrief_html": _md(ending.debrief) if ending is not None else "",
         "ending_lessons": [
             {"lesson": lesson, "url": _lesson_url(lesson)} for lesson in getattr(ending, "lessons_shown", [])
         ],
@@ -235,15 +238,12 @@ def simulation_choose(request: HtmxHttpRequest, slug: str, run_id: int) -> HttpR
     if htmx:
         run = _user_run(request, slug, run_id)
         announcement = f"You chose: {result.step.option.text.strip()} — {result.announcement}"
-        if run.ending_id:
+        if run.ending is not None:  # loaded with the run (select_related)
             announcement += f". The simulation has ended: {run.ending.title}."
-        return _render_run(
-            request,
-            run,
-            fragment=True,
-            announcement=announcement,
-            **({} if run.finished_at else {"changes": result.changes}),
-        )
+        extra: dict[str, Any] = {"announcement": announcement}
+        if not run.finished_at:
+            extra["changes"] = result.changes
+        return _render_run(request, run, fragment=True, **extra)
     return redirect("simulation_run", slug=slug, run_id=run.pk)
 
 
