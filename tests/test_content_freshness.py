@@ -200,3 +200,26 @@ def test_a_raw_update_followed_by_a_bump_is_seen(reader, course):
     assert "Quiet lines carry what cannot be said aloud." in content and "Next: The lodge talks" in content
     assert "Quiet lines" in page(reader, PATH)
     assert "Readiness" in page(reader, GLOSSARY)
+
+
+def test_no_learner_page_reads_a_fingerprint_of_the_content_tables(reader):
+    """Freshness comes from versions the writers bump, not from a query over every content table on each
+    request: no query of a learner page touches even half of the content tables (the old fingerprint read all
+    of them)."""
+    from django.apps import apps
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tables = {
+        model._meta.db_table
+        for model in apps.get_app_config("training").get_models()
+        if issubclass(model, m.Content)
+    }
+    quiz_intro = reader.get(QUIZ)
+    assert quiz_intro.status_code == 200
+    for url in (LESSON, QUIZ, PATH, GLOSSARY, "/progress/", "/review/"):
+        with CaptureQueriesContext(connection) as queries:
+            assert reader.get(url).status_code == 200, url
+        for query in queries.captured_queries:
+            touched = {table for table in tables if f'"{table}"' in query["sql"]}
+            assert len(touched) < len(tables) // 2, (url, sorted(touched))
