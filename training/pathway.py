@@ -13,7 +13,7 @@ Status rules (shown as icon and text, never colour alone):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Value
 from django.urls import reverse
@@ -30,6 +30,18 @@ from training.models import (
     Simulation,
     SimulationRun,
 )
+
+
+class _QuestionCount(TypedDict):
+    question_count: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    # A quiz of path_content(): annotated with the number of its published questions.
+    QuizWithCount = WithAnnotations[Quiz, _QuestionCount]
+
 
 DONE, IN_PROGRESS, NOT_STARTED = "done", "progress", "todo"
 STATUS_TEXT = {DONE: "Done", IN_PROGRESS: "In progress", NOT_STARTED: "Not started"}
@@ -135,7 +147,7 @@ class PathContent:
     modules: list[Module]
     lessons: list[Lesson]
     simulations: list[Simulation]
-    quizzes: list[Quiz]
+    quizzes: list[Quiz]  # each with question_count (QuizWithCount)
 
 
 def path_content(courses) -> PathContent:
@@ -166,7 +178,7 @@ def learning_path(user, *, courses=None, content: PathContent | None = None) -> 
             return []
         content = path_content(courses)
     courses, modules, lessons = content.courses, content.modules, content.lessons
-    simulations, quizzes = content.simulations, content.quizzes
+    simulations, quizzes = content.simulations, cast("list[QuizWithCount]", content.quizzes)
 
     lesson_state: dict[int, str] = {}
     quiz_state: dict[int, dict] = {}
