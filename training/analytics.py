@@ -43,7 +43,8 @@ from training.models import (
 BUCKETS = 10  # score distribution: 0–9.9 %, 10–19.9 %, …, 90–100 %
 HARD_FACILITY = 30.0  # percent: most learners fail the question
 WEAK_DISCRIMINATION = 0.2  # below this, the question does not separate stronger from weaker learners
-OBJECTIVE_AT_80_PERCENT = 80.0  # share of right answers that puts an objective "at 80 %" (not a mastery level)
+# The share of right answers that puts an objective "at 80 %" on the instructor table (not a mastery level).
+OBJECTIVE_AT_80_PERCENT = 80.0
 
 
 def members(cohort: Cohort) -> QuerySet:

@@ -131,4 +131,3 @@ def rerate(*, user, log_id: int, rating: str) -> ReviewLog:
     log_row.save(update_fields=["rating", "log"])
     versions.bump_learner(user.pk)
     return log_row
-

@@ -8,33 +8,46 @@ import training.versions
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('training', '0005_instructor_learner_view_permissions'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("training", "0005_instructor_learner_view_permissions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LearnerVersion',
+            name="LearnerVersion",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('token', models.CharField(max_length=16)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("token", models.CharField(max_length=16)),
             ],
         ),
         migrations.AddField(
-            model_name='course',
-            name='content_version',
-            field=models.CharField(default=training.versions.new_token, editable=False, help_text="Replaced whenever the course's content changes; caches key on it (training.versions).", max_length=16),
+            model_name="course",
+            name="content_version",
+            field=models.CharField(
+                default=training.versions.new_token,
+                editable=False,
+                help_text="Replaced whenever the course's content changes; caches key on it (training.versions).",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='checkanswer',
-            name='answer',
-            field=models.JSONField(help_text='What was chosen, in the shape training.grading reads.'),
+            model_name="checkanswer",
+            name="answer",
+            field=models.JSONField(help_text="What was chosen, in the shape training.grading reads."),
         ),
         migrations.AlterField(
-            model_name='response',
-            name='answer',
-            field=models.JSONField(help_text='What was chosen, in the shape training.grading reads.'),
+            model_name="response",
+            name="answer",
+            field=models.JSONField(help_text="What was chosen, in the shape training.grading reads."),
         ),
     ]
