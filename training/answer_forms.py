@@ -25,6 +25,7 @@ from training.grading import MULTIPLE, ORDER, SINGLE, SORT, CategorySpec, Questi
 
 def choice_token(scope: str, choice_pk: int | None) -> str:
     """The opaque value that names one choice in a form, stable within a scope ("attempt:12", "check:7")."""
+    # The salt keeps the module's old name: changing it would change every token of open attempts.
     return salted_hmac("training.scoring.choice", f"{scope}:{choice_pk}").hexdigest()[:12]
 
 

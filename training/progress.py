@@ -356,7 +356,7 @@ def dashboard(
 ) -> Dashboard:
     """Everything the progress page shows: a fixed number of queries, whatever the learner's history.
     `with_queue=False` leaves out the review queue (due now, next due), the only part that depends on the
-    time: the rest depends on the learner's rows alone (see learner_state)."""
+    time: the rest depends on the learner's rows alone (see versions.learner_version)."""
     result = Dashboard(course=course)
     if course is not None:
         # The curriculum side (the same for every learner) comes from the content cache; each learner-state
