@@ -396,6 +396,41 @@ CASES = {
         "course.final_quiz",
         "unknown quiz `example-chek` (did you mean `example-check`?)",
     ),
+    "javascript url of a reference": (
+        [("    url: https://example.org/handbook", "    url: javascript:alert(document.cookie)")],
+        "url: javascript:",
+        1,
+        "references[0].url",
+        "must be an http:// or https:// URL",
+    ),
+    "url of a source that is not a URL": (
+        [("    author: Example Institute\n", "    author: Example Institute\n    url: data:text/html,x\n")],
+        "url: data:",
+        1,
+        "sources[0].url",
+        "must be an http:// or https:// URL",
+    ),
+    "title longer than its column": (
+        [("        title: What is a back channel?", "        title: " + "w" * 250)],
+        "title: www",
+        1,
+        "modules[0].lessons[0].title",
+        "at most 200 characters (found 250)",
+    ),
+    "short name longer than its column": (
+        [('    short_name: "1"', '    short_name: "' + "1" * 21 + '"')],
+        'short_name: "111',
+        1,
+        "tracks[0].short_name",
+        "at most 20 characters (found 21)",
+    ),
+    "option guard longer than its column": (
+        [("            guard: trust >= 50", "            guard: " + "trust >= 1 and " * 40 + "trust >= 50")],
+        "guard: trust >= 1 and",
+        1,
+        "simulations[0].nodes[1].options[0].guard",
+        "at most 500 characters",
+    ),
 }
 
 
@@ -556,7 +591,17 @@ def dump() -> str:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("case", ["yaml syntax", "mistyped field", "cycle with no exit", "unknown source"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "yaml syntax",
+        "mistyped field",
+        "cycle with no exit",
+        "unknown source",
+        "javascript url of a reference",
+        "title longer than its column",
+    ],
+)
 def test_invalid_input_leaves_the_database_exactly_as_it_was(tmp_path, case):
     load_curriculum([EXAMPLE])
     before = dump()
@@ -565,3 +610,37 @@ def test_invalid_input_leaves_the_database_exactly_as_it_was(tmp_path, case):
         text = edit(text, old, new)
     problems_for(tmp_path, text)
     assert dump() == before
+
+
+def test_every_schema_object_names_the_model_its_column_limits_come_from():
+    # A class whose model cannot be found would silently lose its length checks.
+    from django.apps import apps
+
+    from training.curriculum import schema
+
+    for cls in schema.Item.__subclasses__():
+        if cls is not schema.Document:
+            assert apps.get_model("training", cls.STORED_AS or cls.__name__), cls
+    assert schema.column_limit(schema.Lesson, "title") == Lesson._meta.get_field("title").max_length
+    assert schema.column_limit(schema.Objective, "text") == 500
+    assert schema.column_limit(schema.Lesson, "body") is None
+
+
+def test_every_url_field_of_the_schema_accepts_only_web_links():
+    # A new URL field written as plain `str` would let `javascript:` links through again.
+    from training.curriculum import schema
+
+    url_fields = [
+        (cls.__name__, name, field)
+        for cls in schema.Item.__subclasses__()
+        for name, field in cls.model_fields.items()
+        if "url" in name or "link" in name
+    ]
+    assert {(cls, name) for cls, name, _ in url_fields} == {("Source", "url"), ("Reference", "url")}
+    for cls, name, field in url_fields:
+        assert any(getattr(m, "func", None) is schema._url for m in field.metadata), f"{cls}.{name}"
+    for bad in ("javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,x", "//evil.example/x", "/x"):
+        with pytest.raises(ValueError, match="must be an http:// or https:// URL"):
+            schema._url(bad)
+    assert schema._url("https://example.org/a?b=c#d") == "https://example.org/a?b=c#d"
+    assert schema._url("") == ""

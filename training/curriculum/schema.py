@@ -8,6 +8,7 @@ in validate.py.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import types
 import typing
@@ -20,6 +21,8 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import ErrorDetails
@@ -49,9 +52,25 @@ def _text(value: str) -> str:
     return value
 
 
+def _url(value: str) -> str:
+    # Only web links: a `javascript:` or `data:` URL would reach learner pages as a link. Django's own validator,
+    # so the loader accepts exactly what the admin's URL fields accept.
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.validators import URLValidator
+
+    if value:
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except DjangoValidationError:
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            raise ValueError(f"{shown!r} must be an http:// or https:// URL") from None
+    return value
+
+
 Slug = Annotated[str, AfterValidator(_slug)]
 Key = Annotated[str, AfterValidator(_key)]
 Text = Annotated[str, AfterValidator(_text)]
+Url = Annotated[str, AfterValidator(_url)]
 Status = Literal["published", "draft"]
 
 
@@ -62,6 +81,9 @@ class Item(BaseModel):
 
     # Fields holding Markdown (checked for raw HTML and glossary links). List fields hold Markdown items.
     MARKDOWN: ClassVar[tuple[str, ...]] = ()
+    # The model the object is stored as (training.models), when its name differs from the class's: a text
+    # field stored in a column of the same name may be no longer than the column (see `_fits_column`).
+    STORED_AS: ClassVar[str] = ""
 
     # Where the object was written: the file (as shown in messages) and the path inside it.
     _file: YamlFile | None = PrivateAttr(default=None)
@@ -75,6 +97,29 @@ class Item(BaseModel):
 
     def problem(self, message: str, *subpath: str | int, warning: bool = False) -> Problem:
         return self.file.problem((*self._path, *subpath), message, warning=warning)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _fits_column(cls, value: Any, info: ValidationInfo) -> Any:
+        # PostgreSQL refuses a string longer than its column (SQLite would keep it): say so here, on its line.
+        limit = column_limit(cls, info.field_name or "")
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"too long: at most {limit} characters (found {len(value)})")
+        return value
+
+
+@functools.cache
+def column_limit(schema: type[Item], name: str) -> int | None:
+    """The max_length of the model column that `schema.name` is stored in, read from the model so the two
+    cannot drift; None when the field is not stored in a column of its name or the column has no limit."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        field = apps.get_model("training", schema.STORED_AS or schema.__name__)._meta.get_field(name)
+    except (LookupError, FieldDoesNotExist):
+        return None
+    return getattr(field, "max_length", None)
 
 
 class Citation(Item):
@@ -108,6 +153,7 @@ class Citation(Item):
 
 
 class Section(Item):
+    STORED_AS = "SourceSection"
     heading: Text
     paragraphs: Annotated[int, Field(ge=1, le=1000)]
 
@@ -116,7 +162,7 @@ class Source(Item):
     slug: Slug
     title: Text
     author: str = ""
-    url: str = ""
+    url: Url = ""
     sections: Annotated[list[Section], Field(min_length=1)]
 
 
@@ -126,7 +172,7 @@ class Reference(Item):
     author: str = ""
     publisher: str = ""
     year: Annotated[int, Field(ge=1000, le=9999)] | None = None
-    url: str = ""
+    url: Url = ""
     note: str = ""
 
 
@@ -157,6 +203,7 @@ class GlossaryTerm(Item):
 
 
 class Objective(Item):
+    STORED_AS = "LearningObjective"
     slug: Slug
     text: Text
 
