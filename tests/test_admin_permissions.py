@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.factories import make_course, make_module, make_question, make_quiz
 from tests.learner_data import make_attempt, make_cohort, make_user
-from training.models import QuizAttempt, Response
+from training.models import Cohort, QuizAttempt, Response
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +57,15 @@ def test_instructors_group_has_view_only_on_learner_data():
     assert not group.permissions.filter(content_type__app_label="auth").exists()
 
 
+def teach_learner_of(attempt, username: str) -> None:
+    """The instructor teaches the attempt's learner's cohort (instructors see only their own learners)."""
+    instructor = get_user_model().objects.get(username=username)
+    instructor.teaching_cohorts.add(*Cohort.objects.filter(memberships__user=attempt.user))
+
+
 def test_instructor_views_an_attempt_but_cannot_change_add_or_delete_it(client, attempt):
     login(client, "tess", instructor=True)
+    teach_learner_of(attempt, "tess")
     change = reverse("admin:training_quizattempt_change", args=[attempt.pk])
     page = client.get(change)
     assert page.status_code == 200
