@@ -144,8 +144,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+# Which address is the client's (django-ipware through axes; sign-up and reset throttling use the same rule).
+# DJANGO_PROXY_COUNT is how many proxies of ours stand in front of the app, each appending the address it
+# received the request from to X-Forwarded-For. The client is then the entry that many places from the right;
+# anything further left is whatever the client chose to send. With 0, the header is never read.
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0, minimum=0)
+if PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    # ipware counts the hops after the client inside the header; our last proxy is REMOTE_ADDR, not in it.
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+    # Not strict: a longer header (spoofed entries on the left) still yields the client at that position,
+    # instead of being skipped in favour of the proxy's own address, which every client shares.
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # Content-Security-Policy (django-csp): everything from this origin, no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {

@@ -119,3 +119,37 @@ def test_database_url_and_sqlite_options(settings):
         assert db["OPTIONS"] == {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     else:
         assert db["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _client_address_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    script = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.AXES_IPWARE_META_PRECEDENCE_ORDER, s.AXES_IPWARE_PROXY_COUNT, getattr(s, 'IPWARE_STRICT', None))"
+    )
+    clean = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "diplomacy.settings",
+        "DJANGO_DEBUG": "true",
+    }
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
+    )
+
+
+def test_without_a_proxy_count_only_the_connecting_address_counts():
+    result = _client_address_settings()
+    assert result.stdout.strip() == "['REMOTE_ADDR'] None None", result.stderr
+
+
+def test_proxy_count_reads_the_address_our_proxy_added_to_x_forwarded_for():
+    # tests/test_login_throttling.py's behind_one_proxy fixture uses these values.
+    result = _client_address_settings(DJANGO_PROXY_COUNT="1")
+    assert result.stdout.strip() == "['HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR'] 0 False", result.stderr
+    result = _client_address_settings(DJANGO_PROXY_COUNT="2")
+    assert result.stdout.strip() == "['HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR'] 1 False", result.stderr
+
+
+def test_a_negative_proxy_count_stops_startup_with_the_variable_named():
+    result = run_manage("check", env={"DJANGO_DEBUG": "true", "DJANGO_PROXY_COUNT": "-1"})
+    assert result.returncode != 0
+    assert "DJANGO_PROXY_COUNT='-1' must be at least 0" in result.stderr
