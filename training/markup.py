@@ -6,8 +6,10 @@ rendering (below) caches its HTML by a hash of its inputs.
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 import threading
+from collections.abc import Callable, Iterator
 
 from training.content_cache import cached, make_key
 
@@ -73,8 +75,13 @@ _BLOCK_TAGS = _INLINE_TAGS | {
 }
 _ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
 _HEADING = re.compile(r"<(/?)h([1-6])>")
-_CODE_HTML = re.compile(r"(<pre>.*?</pre>|<code>.*?</code>)", re.DOTALL)
 _GLOSSARY_HTML = re.compile(r"\[\[([^\[\]|<>]*?)(?:\|([^\[\]<>]*?))?\]\]")
+# A tag of sanitised HTML: nh3 writes every attribute value in double quotes with `"` escaped, but leaves `>`
+# as it is inside a value, so a tag ends at the first `>` outside quotes.
+_TAG = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9]*)(?:[^>"]|"[^"]*")*>')
+# Part of the cache keys of rendered HTML: bumped when the rendering changes, so no cache (Redis outlives a
+# deploy) serves HTML made by an older version. 2: glossary links are placed only in text outside links.
+_RENDER_VERSION = 2
 
 
 _local = threading.local()
@@ -107,6 +114,47 @@ def _clean(html: str, tags: set[str]) -> str:
     )
 
 
+def _text_runs(html: str) -> Iterator[tuple[str, str]]:
+    """Sanitised HTML as (piece, where) in order: where is "tag" (a tag, attribute values included), "code"
+    (text in code or pre), "link" (text in a link) or "text" (any other text). Only "text" may take markup of
+    ours: a glossary link inside an attribute stays as written, and a button cannot go inside a link."""
+    code = link = position = 0
+    for match in _TAG.finditer(html):
+        yield html[position : match.start()], "code" if code else "link" if link else "text"
+        step = -1 if match.group(1) else 1
+        name = match.group(2).lower()
+        if name in ("code", "pre"):
+            code = max(0, code + step)
+        elif name == "a":
+            link = max(0, link + step)
+        yield match.group(0), "tag"
+        position = match.end()
+    yield html[position:], "code" if code else "link" if link else "text"
+
+
+def _link_words(match: re.Match) -> tuple[str, str | None]:
+    """The slug and the shown words (None if not given) of a glossary link found in HTML text, unescaped."""
+    words = match.group(2)
+    return htmllib.unescape(match.group(1)).strip(), (
+        htmllib.unescape(words).strip() or None if words is not None else None
+    )
+
+
+def _replace_links(
+    html: str, *, in_text: Callable[[re.Match], str], in_link: Callable[[re.Match], str]
+) -> str:
+    """`html` with each glossary link in text replaced by `in_text(match)` and each inside a link's text by
+    `in_link(match)`; those in attributes and code are left as they are."""
+    parts = []
+    for piece, where in _text_runs(html):
+        if where == "text":
+            piece = _GLOSSARY_HTML.sub(in_text, piece)
+        elif where == "link":
+            piece = _GLOSSARY_HTML.sub(in_link, piece)
+        parts.append(piece)
+    return "".join(parts)
+
+
 def _shift_headings(html: str, top: int) -> str:
     """Renumber headings so the highest one in the text becomes `top` (keeps the page outline valid)."""
     levels = [int(match.group(2)) for match in _HEADING.finditer(html) if not match.group(1)]
@@ -121,25 +169,33 @@ def render_inline(text: str) -> str:
     text = text or ""
 
     def build() -> str:
-        html = _clean(_markdown_to_html(text), _INLINE_TAGS).strip()
-        return _GLOSSARY_HTML.sub(lambda m: m.group(2) or m.group(1), html)
+        from django.utils.html import escape
 
-    return cached(make_key("inline", text), build)
+        def words(match: re.Match) -> str:
+            slug, shown = _link_words(match)
+            return escape(shown or slug)
+
+        html = _clean(_markdown_to_html(text), _INLINE_TAGS).strip()
+        return _replace_links(html, in_text=words, in_link=words)
+
+    return cached(make_key("inline", _RENDER_VERSION, text), build)
 
 
 def _blocks(text: str, heading_level: int | None) -> tuple[str, str, tuple[str, ...]]:
     """The sanitised, heading-shifted HTML of a text (glossary links still as `[[...]]`), the hash of the
     inputs and the glossary slugs the HTML links to. Cached: this is the expensive part."""
-    key = make_key("blocks", text, heading_level)
+    key = make_key("blocks", _RENDER_VERSION, text, heading_level)
 
     def build() -> tuple[str, str, tuple[str, ...]]:
         html = _clean(_markdown_to_html(text), _BLOCK_TAGS)
         if heading_level:
             html = _shift_headings(html, heading_level)
-        slugs = []
-        for index, part in enumerate(_CODE_HTML.split(html)):
-            if not index % 2:
-                slugs += [match.group(1).strip() for match in _GLOSSARY_HTML.finditer(part)]
+        slugs = [
+            _link_words(match)[0]
+            for piece, where in _text_runs(html)
+            if where in ("text", "link")
+            for match in _GLOSSARY_HTML.finditer(piece)
+        ]
         return html, key.rsplit(":", 1)[1], tuple(dict.fromkeys(slugs))
 
     return cached(key, build)
@@ -191,11 +247,18 @@ def render_markdown(
     def build() -> str:
         count = 0
 
+        def words_of(match: re.Match) -> tuple[str, str]:
+            slug, shown = _link_words(match)
+            entry = entries.get(slug)
+            return slug, shown or (entry.term if entry else slug)
+
+        def plain(match: re.Match) -> str:
+            return escape(words_of(match)[1])
+
         def term(match: re.Match) -> str:
             nonlocal count
-            slug = match.group(1).strip()
+            slug, words = words_of(match)
             entry = entries.get(slug)
-            words = (match.group(2) or "").strip() or (entry.term if entry else slug)
             if entry is None:
                 if not glossary_url:
                     return escape(words)
@@ -216,13 +279,11 @@ def render_markdown(
                 f"<strong>{escape(entry.term)}</strong>: {render_inline(entry.definition)}{more}</span>"
             )
 
-        # Glossary links are replaced after sanitising (the HTML they make is ours), but never inside code.
-        parts = _CODE_HTML.split(html)
-        return "".join(
-            part if index % 2 else _GLOSSARY_HTML.sub(term, part) for index, part in enumerate(parts)
-        )
+        # Glossary links are replaced after sanitising (the HTML they make is ours), only in text: inside an
+        # attribute or code they stay as written, inside a link's text they become its plain words.
+        return _replace_links(html, in_text=term, in_link=plain)
 
-    key = make_key("markdown", text_hash, glossary_url, prefix, used)
+    key = make_key("markdown", _RENDER_VERSION, text_hash, glossary_url, prefix, used)
     return mark_safe(cached(key, build))  # noqa: S308 - sanitised by nh3; glossary HTML is escaped  # nosec B308, B703
 
 
