@@ -30,6 +30,7 @@ from tests.factories import (
 )
 from tests.learner_data import make_attempt, make_cohort, make_run, make_user
 from training import analytics
+from training.models import SimulationRun, SimulationStep
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +187,33 @@ def test_simulation_endings_and_choice_distribution():
     assert [(o.option.key, o.picks) for o in start.options] == [("a", 2), ("b", 1)]
     (summary,) = analytics.simulation_summaries(cohort, [simulation])
     assert (summary.runs, summary.finished, summary.learners) == (4, 3, 4)
+
+
+def test_runs_abandoned_before_a_decision_do_not_count_and_only_endings_finish():
+    course = make_course()
+    module = make_module(course)
+    simulation = make_simulation(module)
+    learner = make_user("abandoner")
+    cohort = make_cohort(course, learners=[learner])
+    for _ in range(3):  # started over before deciding anything (closed without an ending, no step)
+        run = make_run(learner, simulation, [], finish=False)
+        SimulationRun.objects.filter(pk=run.pk).update(finished_at=run.started_at)
+    started_over = make_run(learner, simulation, [], finish=False)  # one decision, then started over
+    SimulationStep.objects.create(
+        run=started_over,
+        number=1,
+        node=simulation.start_node,
+        option=simulation.start_node.options.get(key="a"),
+        meters_before={},
+        meters_after={},
+        created_at=started_over.started_at,
+    )
+    SimulationRun.objects.filter(pk=started_over.pk).update(finished_at=started_over.started_at)
+    make_run(learner, simulation, ["a"])  # reached an ending
+    (summary,) = analytics.simulation_summaries(cohort, [simulation])
+    assert (summary.runs, summary.finished, summary.learners) == (2, 1, 1)
+    (row,) = analytics.learner_rows(cohort)
+    assert row.simulations_finished == 1
 
 
 def test_learner_rows_progress_mastery_sort_and_filter(data):

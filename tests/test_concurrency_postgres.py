@@ -17,7 +17,7 @@ from django.db import connection
 
 from tests import factories
 from training import answering, grading, lessons, quizzes, simulation
-from training.models import LessonProgress, Response, ReviewLog, SimulationStep
+from training.models import LessonProgress, Response, ReviewLog, SimulationRun, SimulationStep
 
 THREADS = 20
 
@@ -114,6 +114,25 @@ def test_twenty_threads_starting_the_same_simulation_open_one_run(module, learne
     runs, errors = race(lambda: simulation.start_run(user=learner, simulation=sim).pk)
     assert errors == []
     assert len(set(runs)) == 1
+
+
+def test_twenty_threads_starting_over_the_same_run_leave_one_fresh_run(module, learner):
+    sim = factories.make_sim_graph(
+        module,
+        nodes={
+            "start": {"options": [{"key": "go", "next": "middle"}]},
+            "middle": {"options": [{"key": "finish", "next": "end"}]},
+            "end": {"ending": "success"},
+        },
+    )
+    run = simulation.start_run(user=learner, simulation=sim)
+    simulation.choose(
+        user=learner, run_id=run.pk, node_id=run.current_node_id, option_key="go", step_number=1
+    )
+    fresh, errors = race(lambda: simulation.start_run(user=learner, simulation=sim, restart=run.pk).pk)
+    assert errors == []
+    assert len(set(fresh)) == 1 and fresh[0] != run.pk
+    assert SimulationRun.objects.filter(user=learner, simulation=sim).count() == 2
 
 
 def test_a_lesson_completion_raced_against_itself_records_once(module, learner):

@@ -255,11 +255,30 @@ def test_starting_twice_resumes_the_same_unfinished_run(module, learner):
 def test_restart_keeps_the_old_run_without_an_ending_and_starts_fresh(module, learner):
     simulation = make_simulation(module)
     first = sim.start_run(user=learner, simulation=simulation)
-    second = sim.start_run(user=learner, simulation=simulation, restart=True)
+    SimulationStep.objects.create(  # a decision taken (the factory's options all end the run)
+        run=first,
+        number=1,
+        node_id=first.current_node_id,
+        option=Option.objects.filter(key="a").get(),
+        meters_before={},
+        meters_after={},
+        created_at=first.started_at,
+    )
+    second = sim.start_run(user=learner, simulation=simulation, restart=first.pk)
     first.refresh_from_db()
     assert second.pk != first.pk
     assert first.finished_at is not None and first.ending is None
     assert second.current_node_id == simulation.start_node_id and second.finished_at is None
+    # Starting over the same run again (a double click, a second tab) changes nothing.
+    assert sim.start_run(user=learner, simulation=simulation, restart=first.pk).pk == second.pk
+    assert SimulationRun.objects.count() == 2
+
+
+def test_starting_over_a_run_with_no_decision_keeps_it(module, learner):
+    simulation = make_simulation(module)
+    first = sim.start_run(user=learner, simulation=simulation)
+    assert sim.start_run(user=learner, simulation=simulation, restart=first.pk).pk == first.pk
+    assert SimulationRun.objects.count() == 1 and SimulationRun.objects.get().finished_at is None
 
 
 def test_replay_after_an_ending_opens_a_new_run(module, learner):

@@ -175,12 +175,33 @@ def test_start_over_closes_the_unfinished_run_and_opens_a_new_one(simulation, le
     client, _ = learner_session
     run = _start(client, simulation)
     _choose(client, run, "talk")
-    response = client.post(reverse("simulation_start", args=[simulation.slug]), {"restart": "1"})
+    response = client.post(reverse("simulation_start", args=[simulation.slug]), {"restart": run.pk})
     new = SimulationRun.objects.get(finished_at__isnull=True)
     assert response["Location"] == reverse("simulation_run", args=[simulation.slug, new.pk])
     assert new.pk != run.pk and new.current_node_id == simulation.start_node_id
     run.refresh_from_db()
     assert run.finished_at and run.ending is None and run.steps.count() == 1
+
+
+def test_start_over_posted_many_times_leaves_one_fresh_run(simulation, learner_session):
+    client, _ = learner_session
+    run = _start(client, simulation)
+    _choose(client, run, "talk")
+    for _ in range(20):  # a double click, a second tab, a replayed form: the same run named each time
+        response = client.post(reverse("simulation_start", args=[simulation.slug]), {"restart": run.pk})
+        assert response.status_code == 302
+    assert SimulationRun.objects.count() == 2
+    assert SimulationRun.objects.filter(finished_at__isnull=True).count() == 1
+
+
+def test_start_over_with_a_malformed_run_is_a_400_and_changes_nothing(simulation, learner_session):
+    client, _ = learner_session
+    run = _start(client, simulation)
+    _choose(client, run, "talk")
+    for bad in ("abc", "-1", "1.5"):
+        response = client.post(reverse("simulation_start", args=[simulation.slug]), {"restart": bad})
+        assert response.status_code == 400
+    assert SimulationRun.objects.get().pk == run.pk
 
 
 # Decision page ------------------------------------------------------------------------------------------------

@@ -299,11 +299,12 @@ def simulation_summaries(cohort: Cohort, simulations: Iterable[Simulation]) -> l
     simulations = list(simulations)
     summaries = {sim.pk: SimulationSummary(sim) for sim in simulations}
     for row in (
-        SimulationRun.objects.filter(simulation_id__in=list(summaries), user_id__in=members(cohort))
+        SimulationRun.objects.counted()
+        .filter(simulation_id__in=list(summaries), user_id__in=members(cohort))
         .values("simulation_id")
         .annotate(
             runs=Count("id"),
-            finished=Count("id", filter=Q(finished_at__isnull=False)),
+            finished=Count("id", filter=Q(ending__isnull=False)),
             learners=Count("user_id", distinct=True),
         )
         .order_by()
@@ -487,9 +488,8 @@ def learner_rows(
     ):
         by_user[row["user_id"]].update(attempts=row["attempts"], passed=row["passed"], last_quiz=row["last"])
     for row in (
-        SimulationRun.objects.filter(
-            user_id__in=user_ids, simulation__course=course, finished_at__isnull=False
-        )
+        SimulationRun.objects.reached_an_ending()
+        .filter(user_id__in=user_ids, simulation__course=course)
         .values("user_id")
         .annotate(finished=Count("simulation_id", distinct=True), last=Max("finished_at"))
         .order_by()

@@ -173,12 +173,15 @@ def open_run(*, user, simulation: Simulation) -> SimulationRun | None:
     )
 
 
-def start_run(*, user, simulation: Simulation, restart: bool = False) -> SimulationRun:
+def start_run(*, user, simulation: Simulation, restart: int | None = None) -> SimulationRun:
     """The learner's unfinished run of this simulation, or a new one at the start node.
 
-    With `restart`, an unfinished run is closed (kept, with no ending, so its steps stay in the history)
-    and a new one starts. A double click on Start or Play again lands on the same run: the partial unique
-    constraint allows one unfinished run per learner and simulation, and the loser of a race reads the winner's.
+    `restart` names the unfinished run the learner chose to start over: it is closed (kept, with no ending, so
+    its steps stay in the history) and a new one starts. Starting over is idempotent: when the unfinished run
+    is no longer the one named (a double click or a second tab already started over), or it has no decision
+    yet, the current run is returned and nothing is closed. A double click on Start or Play again lands on the
+    same run: the partial unique constraint allows one unfinished run per learner and simulation, and the
+    loser of a race reads the winner's.
     """
     if simulation.start_node_id is None:
         raise InvalidChoice("This simulation has no starting point yet.")
@@ -190,7 +193,7 @@ def start_run(*, user, simulation: Simulation, restart: bool = False) -> Simulat
             .filter(simulation=simulation, finished_at__isnull=True)
             .first()
         )
-        if current is not None and not restart:
+        if current is not None and (current.pk != restart or not current.steps.exists()):
             return current
         if current is not None:
             current.finished_at = timezone.now()

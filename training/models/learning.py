@@ -131,6 +131,17 @@ class Response(models.Model):
         return f"{self.attempt} · {self.question}"
 
 
+class SimulationRunQuerySet(LearnerQuerySet):
+    def reached_an_ending(self) -> SimulationRunQuerySet:
+        return self.filter(ending__isnull=False)
+
+    def counted(self) -> SimulationRunQuerySet:
+        """Runs that count in statistics: all but those abandoned ("Start over") before their first decision,
+        which record nothing the learner did."""
+        steps = SimulationStep.objects.filter(run=models.OuterRef("pk"))
+        return self.exclude(Q(finished_at__isnull=False, ending__isnull=True) & ~models.Exists(steps))
+
+
 class SimulationRun(models.Model):
     """One play-through of a simulation; at most one unfinished run per learner and simulation."""
 
@@ -144,7 +155,7 @@ class SimulationRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     ending = models.ForeignKey(Node, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
-    objects = LearnerQuerySet.as_manager()
+    objects = SimulationRunQuerySet.as_manager()
 
     class Meta:
         constraints = [

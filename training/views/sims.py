@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch
@@ -84,15 +86,20 @@ def simulation_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
+class StartRunForm(forms.Form):
+    restart = forms.IntegerField(required=False, min_value=1)  # the run being started over, if any
+
+
 @require_POST
 @login_required
 def simulation_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Start (or resume) a run; with `restart`, close the unfinished run and begin again."""
     simulation = _visible_simulation(slug)
+    form = StartRunForm(request.POST)
+    if not form.is_valid():
+        raise BadRequest("That request to start over names no run. Go back to the simulation and try again.")
     try:
-        run = sim.start_run(
-            user=request.user, simulation=simulation, restart=bool(request.POST.get("restart"))
-        )
+        run = sim.start_run(user=request.user, simulation=simulation, restart=form.cleaned_data["restart"])
     except sim.InvalidChoice as error:
         messages.error(request, str(error))
         return redirect("simulation_detail", slug=slug)
