@@ -202,6 +202,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
+# The admin's curriculum YAML upload: at most this many bytes in all (the shipped course is about 420 KB).
+CURRICULUM_UPLOAD_MAX_BYTES = env_int("CURRICULUM_UPLOAD_MAX_BYTES", 1024 * 1024, minimum=1)
+
 # Email: console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_BACKEND = env_str(

@@ -154,3 +154,36 @@ def test_edited_export_uploaded_again_applies_the_change(client, signed_in_instr
     client.post(IMPORT, {"confirm": "1", "token": preview.context["token"]})
     question.refresh_from_db()
     assert question.prompt == "An edited prompt?"
+
+
+def test_an_upload_over_the_cap_is_refused_before_it_is_read(client, signed_in_instructor, settings):
+    assert settings.CURRICULUM_UPLOAD_MAX_BYTES == 1024 * 1024  # the default
+    text = EXAMPLE.read_text(encoding="utf-8")
+    big = text + "# " + "x" * (1024 * 1024) + "\n"
+    response = upload(client, "big.yaml", big)
+    assert response.status_code == 400
+    assert "The upload is too large (1 MB at most)." in response.content.decode()
+    assert not Course.objects.exists()
+    settings.CURRICULUM_UPLOAD_MAX_BYTES = 2000
+    response = upload(client, "course.yaml", text)
+    assert response.status_code == 400
+    assert "The upload is too large (2000 bytes at most)." in response.content.decode()
+    assert IMPORT_SESSION_KEY not in client.session
+
+
+def test_a_document_with_too_many_nodes_is_refused_with_a_message(client, signed_in_instructor):
+    # 250,000 one-character list items: under 1 MB of text, but each one a YAML node to build and walk.
+    text = "format: 1\nsources: [" + ",".join(["1"] * 250_000) + "]\n"
+    assert len(text.encode()) < 1024 * 1024
+    response = upload(client, "many.yaml", text)
+    assert response.status_code == 400
+    assert "the document has more than 200000 YAML nodes" in response.content.decode()
+    assert not Course.objects.exists()
+
+
+def test_a_document_nested_too_deeply_is_refused_with_a_message(client, signed_in_instructor):
+    text = "format: 1\nsources: " + "[" * 150 + "]" * 150 + "\n"
+    response = upload(client, "deep.yaml", text)
+    assert response.status_code == 400
+    assert "nested more than 100 levels deep" in response.content.decode()
+    assert not Course.objects.exists()

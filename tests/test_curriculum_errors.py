@@ -644,3 +644,13 @@ def test_every_url_field_of_the_schema_accepts_only_web_links():
             schema._url(bad)
     assert schema._url("https://example.org/a?b=c#d") == "https://example.org/a?b=c#d"
     assert schema._url("") == ""
+
+
+def test_load_curriculum_refuses_a_document_with_too_many_nodes_or_too_deep(tmp_path):
+    file, problems = problems_for(tmp_path, "format: 1\nsources:\n" + "  - 1\n" * 200_001)
+    assert_problem(problems, file, 1, "(document)", "the document has more than 200000 YAML nodes")
+    assert len(problems) == 1
+    file, problems = problems_for(
+        tmp_path, "format: 1\nsources: " + "[" * 101 + "]" * 101 + "\n", "deep.yaml"
+    )
+    assert_problem(problems, file, 2, "(document)", "nested more than 100 levels deep")

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -67,6 +67,15 @@ class CitationForm(forms.ModelForm):
 # The YAML upload --------------------------------------------------------------------------------------------
 
 
+def upload_limit() -> str:
+    """The upload cap (settings.CURRICULUM_UPLOAD_MAX_BYTES) as people read it: "1 MB", "300 KB", "2000 bytes"."""
+    limit = settings.CURRICULUM_UPLOAD_MAX_BYTES
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if limit >= size and limit % size == 0:
+            return f"{limit // size} {unit}"
+    return f"{limit} bytes"
+
+
 def safe_name(name: str) -> str:
     """A plain file name ending in .yaml (how the loader names a course's files), kept recognisable for
     messages."""
@@ -106,8 +115,9 @@ class ImportForm(forms.Form):
 
     def clean_files(self) -> dict[str, str]:
         uploads = self.cleaned_data["files"]
-        if sum(upload.size for upload in uploads) > MAX_UPLOAD_BYTES:
-            raise ValidationError("The upload is too large (5 MB at most).", code="too_large")
+        # Checked on the sizes Django measured while it spooled the files to disk, before any is read.
+        if sum(upload.size for upload in uploads) > settings.CURRICULUM_UPLOAD_MAX_BYTES:
+            raise ValidationError(f"The upload is too large ({upload_limit()} at most).", code="too_large")
         files: dict[str, str] = {}
         for upload in uploads:
             name = safe_name(upload.name)

@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from training.admin.forms import MAX_UPLOAD_BYTES, ImportForm
+from training.admin.forms import ImportForm, upload_limit
 from training.curriculum.exporter import export_course
 from training.curriculum.loader import Report, load_texts
 from training.curriculum.problems import CurriculumError, Problem
@@ -94,7 +94,7 @@ class CourseYamlViews(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Import curriculum YAML",
-            "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+            "upload_limit": upload_limit(),
         }
         stored = request.session.get(IMPORT_SESSION_KEY)
         if request.method == "POST" and "confirm" in request.POST:

@@ -18,6 +18,15 @@ from training.curriculum.problems import Path, Problem, format_path
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# Bounds on one document, checked on the parser's events before any node is built: a whole course is a few
+# thousand nodes, so these only stop a file made to exhaust memory or the stack (the admin upload and
+# `manage.py load_curriculum` alike).
+MAX_NODES = 200_000
+MAX_DEPTH = 100
+_COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_NODE = (yaml.ScalarEvent, yaml.AliasEvent, *_COLLECTION_START)
+
 
 @dataclass
 class LineMap:
@@ -92,8 +101,43 @@ def _walk(node: yaml.Node, path: Path, lines: LineMap, name: str, problems: list
             _walk(item, (*path, index), lines, name, problems, seen)
 
 
+def _size_problem(text: str, name: str) -> Problem | None:
+    """A problem if the document has more than MAX_NODES nodes or nests deeper than MAX_DEPTH, else None.
+    Reads only the parser's events, one at a time, and stops at the first bound passed."""
+    nodes = depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, _NODE):
+                nodes += 1
+                if nodes > MAX_NODES:
+                    return Problem(
+                        name,
+                        1,
+                        "(document)",
+                        f"the document has more than {MAX_NODES} YAML nodes: split the course into "
+                        f"several files",
+                    )
+            if isinstance(event, _COLLECTION_START):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(
+                        name,
+                        event.start_mark.line + 1 if event.start_mark else 1,
+                        "(document)",
+                        f"lists and mappings are nested more than {MAX_DEPTH} levels deep here",
+                    )
+            elif isinstance(event, _COLLECTION_END):
+                depth -= 1
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError):
+        return None  # a syntax error: reading the document reports it where it is
+    return None
+
+
 def parse_yaml(text: str, name: str) -> tuple[YamlFile | None, list[Problem]]:
     """Parse one document. Returns the file (None if it cannot be read) and the problems found."""
+    too_big = _size_problem(text, name)
+    if too_big is not None:
+        return None, [too_big]
     problems: list[Problem] = []
     loader = _Loader(text)
     try:
