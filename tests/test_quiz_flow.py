@@ -189,9 +189,15 @@ def test_assessment_holds_feedback_until_results(client, learner, assessment):
     results = client.get(response["Location"]).content.decode()
     assert f"{attempt.percent:.0f}%" in results
     assert "Not passed — the pass mark is 75%." in results
-    assert "Why the best answer is best." in results and "Because." in results
     assert results.count("Not answered (0 points).") == 2
     assert "Retake the quiz" in results and "1 attempt left." in results
+    # Not passed with an attempt left: the answer key waits (the default results policy).
+    assert "The answers are shown after your last attempt or once you pass." in results
+    assert "Why the best answer is best." not in results and "Because." not in results
+    second = start(client, assessment)
+    client.post(reverse("quiz_submit", args=[assessment.slug, second.pk]))
+    results = client.get(response["Location"]).content.decode()
+    assert "Why the best answer is best." in results and "Because." in results
 
 
 def test_full_marks_pass_and_results_show_a_full_review(client, learner, practice):

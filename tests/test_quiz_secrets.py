@@ -180,3 +180,59 @@ def test_choice_form_values_reveal_neither_keys_nor_ids(client, django_user_mode
     ids = {str(pk) for pk in Choice.objects.values_list("pk", flat=True)}
     keys = set(Choice.objects.values_list("key", flat=True))
     assert not (set(values) & (ids | keys))
+
+
+def answer_all_wrong_and_submit(client, learner, quiz) -> QuizAttempt:
+    from tests.learn_helpers import wrong_answer_data
+
+    attempt, _ = quizzes.start_attempt(user=learner, quiz=quiz)
+    for number, qid in enumerate(attempt.question_ids, start=1):
+        url = reverse("quiz_question", args=[quiz.slug, attempt.pk, number])
+        client.post(url, wrong_answer_data(Question.objects.get(pk=qid), attempt))
+    client.post(reverse("quiz_submit", args=[quiz.slug, attempt.pk]))
+    attempt.refresh_from_db()
+    return attempt
+
+
+@pytest.mark.parametrize("policy", ["after-last-attempt", "never"])
+def test_failed_assessment_results_and_review_keep_the_answer_key_while_the_policy_withholds_it(
+    client, django_user_model, content, policy
+):
+    from datetime import UTC, datetime
+
+    from training.models import ReviewCard
+
+    learner = make_user(django_user_model, "learner")
+    client.force_login(learner)
+    _, _, assessment = content
+    assessment.results = policy
+    assessment.save()
+    attempt = answer_all_wrong_and_submit(client, learner, assessment)
+    assert attempt.passed is False
+    results = client.get(reverse("quiz_results", args=[assessment.slug, attempt.pk])).content.decode()
+    assert "Not quite" in results  # right/wrong per question is always shown
+    assert MARKER not in results
+    for label in ("A best answer", "Right position", "Right category"):
+        assert label not in results
+    # The review queue would show the answer key after a review answer: the cards wait.
+    ReviewCard.objects.filter(user=learner).update(due=datetime(2000, 1, 1, tzinfo=UTC))
+    assert ReviewCard.objects.filter(user=learner).count() == 4
+    page = client.get("/review/").content.decode()
+    assert "Nothing is due for review." in page and MARKER not in page
+
+
+def test_failed_assessment_results_show_the_answer_key_under_after_each_attempt(
+    client, django_user_model, content
+):
+    learner = make_user(django_user_model, "learner")
+    client.force_login(learner)
+    _, _, assessment = content
+    assessment.results = "after-each-attempt"
+    assessment.save()
+    attempt = answer_all_wrong_and_submit(client, learner, assessment)
+    results = client.get(reverse("quiz_results", args=[assessment.slug, attempt.pk])).content.decode()
+    assert results.count(f"{MARKER}-EXPLANATION") == 4 and f"{MARKER}-FEEDBACK" in results
+    # A retake is open: the first attempt's results keep the key to themselves until it is submitted.
+    client.post(reverse("quiz_start", args=[assessment.slug]))
+    results = client.get(reverse("quiz_results", args=[assessment.slug, attempt.pk])).content.decode()
+    assert MARKER not in results

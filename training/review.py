@@ -1,12 +1,14 @@
 """The review queue: the learner's due cards, one at a time, answered through the one answer pipeline.
 
-A card is reviewable when its question is visible to learners and not part of an open assessment attempt
-(its answers would otherwise leak). Scheduling (FSRS ratings, due dates, re-rating) is training.scheduling.
+A card is reviewable when its question is visible to learners and its answer key is not held back: not part of
+an open assessment attempt, nor of an assessment whose results policy still withholds the key (answering on
+the review page shows it). Scheduling (FSRS ratings, due dates, re-rating) is training.scheduling.
 """
 
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -32,19 +34,50 @@ def _visible_question_q() -> Q:
     return Question.objects.visible_q("question__")
 
 
-def held_back_question_ids(user) -> set[int]:
-    """Questions of the learner's open assessment attempts (one query).
+_POLICY_FIELDS = ("mode", "results", "attempts_allowed")  # what Quiz.answer_key_shown reads
 
-    An assessment gives feedback only after the whole attempt, so while one is open its questions stay out
-    of the review queue (reviewing them would show the right answers, and the count would hint at them)."""
-    ids: set[int] = set()
-    for question_ids in (
+
+@dataclass(frozen=True)
+class HeldBack:
+    """What the learner may not see yet about the questions of their assessments (question ids)."""
+
+    answer_key: frozenset[int]  # the answer key waits: an open attempt, or the quiz's results policy
+    verdicts: frozenset[int]  # even right or wrong waits: the question is in an open assessment attempt
+
+
+def held_back(user) -> HeldBack:
+    """The questions whose answers the learner may not see yet (one query). The rule is the quiz's
+    (Quiz.answer_key_shown): never while an assessment attempt is open, and after submission as the quiz's
+    results policy says. The review queue, the results page and the my-data export all follow it."""
+    by_quiz: dict[int, list[QuizAttempt]] = defaultdict(list)
+    attempts = (
         QuizAttempt.objects.for_user(user)
-        .filter(submitted_at__isnull=True, quiz__mode=Quiz.Mode.ASSESSMENT)
-        .values_list("question_ids", flat=True)
-    ):
-        ids.update(qid for qid in question_ids or [] if isinstance(qid, int))
-    return ids
+        .filter(quiz__mode=Quiz.Mode.ASSESSMENT)
+        .select_related("quiz")
+        .only("quiz_id", "question_ids", "submitted_at", "passed", *(f"quiz__{n}" for n in _POLICY_FIELDS))
+    )
+    for attempt in attempts:
+        by_quiz[attempt.quiz_id].append(attempt)
+    answer_key: set[int] = set()
+    verdicts: set[int] = set()
+    for group in by_quiz.values():
+        if group[0].quiz.answer_key_shown(group):
+            continue
+        for attempt in group:
+            ids = {qid for qid in attempt.question_ids or [] if isinstance(qid, int)}
+            answer_key |= ids
+            if attempt.submitted_at is None:
+                verdicts |= ids
+    return HeldBack(answer_key=frozenset(answer_key), verdicts=frozenset(verdicts))
+
+
+def held_back_question_ids(user) -> set[int]:
+    """Questions kept out of the review queue (one query): their answer key is held back (see held_back).
+
+    Answering a card on the review page shows the answer key, so while an assessment attempt is open, and
+    after it while the results policy withholds the key, its questions stay out of the queue (and the count,
+    which would hint at them)."""
+    return set(held_back(user).answer_key)
 
 
 def cards_for(user) -> QuerySet[ReviewCard]:

@@ -288,7 +288,7 @@ class QuizAdmin(ContentAdmin):
     list_display = ["title", "slug", "module", "position", "mode", "pass_mark", state]
     list_display_links = ["title"]
     list_editable = ["position"]
-    list_filter = ["course", "module", "mode", "status", "archived"]
+    list_filter = ["course", "module", "mode", "results", "status", "archived"]
     search_fields = ["title", "slug"]
     inlines = [QuestionInline]
 

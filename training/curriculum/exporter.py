@@ -239,6 +239,7 @@ class _Course:
                             pass_mark=q.pass_mark,
                             attempts_allowed=q.attempts_allowed,
                             shuffle=q.shuffle,
+                            results=q.results,
                             status=q.status,
                             questions=[self.question(x) for x in quiz_questions[q.pk]],
                         )

@@ -488,6 +488,7 @@ class _Writer:
                     "pass_mark": q.pass_mark,
                     "attempts_allowed": q.attempts_allowed,
                     "shuffle": q.shuffle,
+                    "results": q.results,
                 }
                 for mod in doc.modules
                 for i, q in enumerate(mod.quizzes)

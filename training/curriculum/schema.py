@@ -261,6 +261,8 @@ class Quiz(Item):
     pass_mark: Annotated[int, Field(ge=0, le=100)] = 70
     attempts_allowed: Annotated[int, Field(ge=0, le=1000)] = 0
     shuffle: bool = False
+    # Assessments: when the results show the answer key (training.models.Quiz.answer_key_shown).
+    results: Literal["after-each-attempt", "after-last-attempt", "never"] = "after-last-attempt"
     status: Status = "published"
     questions: Annotated[list[Question], Field(min_length=1)]
 

@@ -11,13 +11,17 @@ Slugged objects carry a `course` foreign key even when it could be reached throu
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from training.versions import new_token
+
+if TYPE_CHECKING:
+    from training.models.learning import QuizAttempt
 
 
 class Status(models.TextChoices):
@@ -322,6 +326,13 @@ class Quiz(CourseContent):
         PRACTICE = "practice", "Practice (feedback after each answer)"
         ASSESSMENT = "assessment", "Assessment (feedback after the attempt)"
 
+    class Results(models.TextChoices):
+        """When an assessment's results show the answer key (see answer_key_shown)."""
+
+        AFTER_EACH_ATTEMPT = "after-each-attempt", "After each attempt"
+        AFTER_LAST_ATTEMPT = "after-last-attempt", "After the last allowed attempt, or once passed"
+        NEVER = "never", "Never"
+
     course_parent = "module"
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="quizzes")
     title = models.CharField(max_length=200)
@@ -330,6 +341,13 @@ class Quiz(CourseContent):
     pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent, 0–100.")
     attempts_allowed = models.PositiveSmallIntegerField(default=0, help_text="0 = unlimited.")
     shuffle = models.BooleanField(default=False, help_text="Shuffle choices per attempt.")
+    results = models.CharField(
+        max_length=20,
+        choices=Results.choices,
+        default=Results.AFTER_LAST_ATTEMPT,
+        help_text="Assessments: when the results show the answer key, the explanations and each option's "
+        "feedback. The score and which questions were right are always shown.",
+    )
 
     objects: ClassVar = ModulePartQuerySet.as_manager()
 
@@ -342,6 +360,26 @@ class Quiz(CourseContent):
 
     def get_absolute_url(self) -> str:
         return reverse("quiz_detail", args=[self.slug])
+
+    def answer_key_shown(self, attempts: Iterable[QuizAttempt]) -> bool:
+        """Whether a learner with these attempts (all of theirs at this quiz) may see the answer key.
+
+        The one rule for what is held back: the results page, the review queue and the my-data export all
+        ask it. Practice quizzes show feedback after each answer anyway. An assessment never shows it while
+        an attempt is open (the key would answer that attempt), and otherwise as its results policy says;
+        the default waits for the last allowed attempt or a pass, so a retake cannot be answered from the
+        results of the attempt before it."""
+        if self.mode != self.Mode.ASSESSMENT:
+            return True
+        attempts = list(attempts)
+        if any(attempt.submitted_at is None for attempt in attempts):
+            return False
+        if self.results == self.Results.AFTER_EACH_ATTEMPT:
+            return True
+        if self.results == self.Results.NEVER:
+            return False
+        used_all = bool(self.attempts_allowed) and len(attempts) >= self.attempts_allowed
+        return used_all or any(attempt.passed for attempt in attempts)
 
 
 class Question(CourseContent):

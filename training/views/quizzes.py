@@ -328,6 +328,44 @@ def quiz_submit(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpRes
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
 
 
+@dataclass(frozen=True)
+class GivenAnswer:
+    """What the learner answered and how right it was, without the answer key: what the results page shows
+    while the quiz's results policy holds the key back (no right option, order or category, no feedback)."""
+
+    kind: str
+    verdict: str
+    verdict_text: str
+    percent: int
+    rows: tuple[tuple[str, str], ...]  # (option text, the learner's position or category; "" when chosen)
+
+
+def given_answer(feedback: Feedback) -> GivenAnswer:
+    if feedback.kind in ("single", "multiple"):
+        rows = [(row.text, "") for row in feedback.chosen_rows]
+    elif feedback.kind == "order":
+        # feedback_for lists the steps the learner placed first, in the learner's order.
+        rows = [(row.text, str(row.given_position)) for row in feedback.rows if row.given_position]
+    else:
+        rows = [(row.text, row.given_category) for row in feedback.rows]
+    return GivenAnswer(
+        kind=feedback.kind,
+        verdict=feedback.verdict,
+        verdict_text=feedback.verdict_text,
+        percent=feedback.percent,
+        rows=tuple(rows),
+    )
+
+
+def answer_key_notice(quiz: Quiz, attempts: list[QuizAttempt]) -> str:
+    """Why the results leave the answer key out (see Quiz.answer_key_shown)."""
+    if any(not a.is_submitted for a in attempts):
+        return "The answers are hidden while you have an attempt at this quiz open."
+    if quiz.results == Quiz.Results.NEVER:
+        return "The answers to this assessment are not shown."
+    return "The answers are shown after your last attempt or once you pass."
+
+
 @login_required
 @require_GET
 def quiz_results(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpResponse:
@@ -336,21 +374,26 @@ def quiz_results(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpRe
         messages.info(request, "Submit this attempt to see your results.")
         return redirect(attempt_url(attempt))
     quiz = attempt.quiz
+    attempts = list(QuizAttempt.objects.for_user(request.user).filter(quiz=quiz))
+    key_shown = quiz.answer_key_shown(attempts)
     responses = {row.question_id: row for row in Response.objects.filter(attempt=attempt)}
     missing = [qid for qid in attempt.question_ids if qid not in responses]
     prompts = dict(Question.objects.filter(pk__in=missing).values_list("pk", "prompt")) if missing else {}
     items = []
     for index, qid in enumerate(attempt.question_ids):
         row = responses.get(qid)
+        feedback = feedback_for(row.snapshot, row.answer) if row else None
         items.append(
             {
                 "number": index + 1,
-                "feedback": feedback_for(row.snapshot, row.answer) if row else None,
+                # The answer key only when the results policy allows; otherwise the answer and its verdict.
+                "feedback": feedback if key_shown else None,
+                "given": given_answer(feedback) if feedback and not key_shown else None,
                 "snapshot": row.snapshot if row else None,
                 "prompt": row.snapshot.get("prompt") if row else prompts.get(qid, "A withdrawn question"),
             }
         )
-    used = QuizAttempt.objects.for_user(request.user).filter(quiz=quiz).count()
+    used = len(attempts)
     return render(
         request,
         "training/quiz_results.html",
@@ -358,6 +401,7 @@ def quiz_results(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpRe
             "attempt": attempt,
             "quiz": quiz,
             "items": items,
+            "key_notice": "" if key_shown else answer_key_notice(quiz, attempts),
             "can_start": quizzes.can_start(quiz, used),
             "attempts_left": quizzes.attempts_left(quiz, used),
         },
