@@ -133,14 +133,45 @@ PARAMS: dict[str, Callable[[World, str], Any]] = {
     # Password reset links: a well-formed but unknown token (the page says the link is invalid).
     "uidb64": lambda world, before: "MQ",
     "token": lambda world, before: "set-password",
-    # Admin: the admin refuses non-staff before it looks anything up, so any value does.
-    "object_id": lambda world, before: "1",
+    # Admin: the admin refuses non-staff before it looks anything up, so any value does; learner data's object
+    # pages get learner A's row (see LEARNER_ROWS), so the walker checks which instructors may see it.
+    "object_id": lambda world, before: world.admin_object_id(before),
     "content_type_id": lambda world, before: "1",
     "id": lambda world, before: "1",
     "app_label": lambda world, before: "auth",
     "url": lambda world, before: "no-such-page/",
 }
+# Learner A's row of each learner-data model registered in the admin (training/models/learning.py), by model
+# name → World attribute. A new learner-data admin fails test_every_url_is_classified_… until it is added here.
+LEARNER_ROWS: dict[str, str] = {
+    "lessonprogress": "lesson_progress",
+    "checkanswer": "check_answer",
+    "quizattempt": "attempt",
+    "response": "response",
+    "simulationrun": "run",
+    "simulationstep": "step",
+    "reviewcard": "card",
+    "reviewlog": "review_log",
+    "cohort": "cohort",
+    "cohortmembership": "membership",
+    "certificate": "certificate",
+}
 # -------------------------------------------------------------------------------------------------------------
+
+
+def learner_data_model(endpoint_name: str) -> str | None:
+    """The model name of an admin endpoint of learner data ("admin:training_quizattempt_change" →
+    "quizattempt"), else None."""
+    from django.contrib import admin
+
+    from training.models import learning
+
+    for model in admin.site._registry:
+        if model.__module__ == learning.__name__ and endpoint_name.startswith(
+            f"admin:training_{model._meta.model_name}_"
+        ):
+            return model._meta.model_name
+    return None
 
 
 @dataclass
@@ -270,6 +301,11 @@ class World:
         self.instructor = User.objects.create_user("instructor-i", "i@example.org", PASSWORD, is_staff=True)
         group, _ = Group.objects.get_or_create(name="Instructors")
         self.instructor.groups.add(group)
+        # Teaches another cohort (learner B's), not learner A's: sees none of A's data.
+        self.other_instructor = User.objects.create_user(
+            "instructor-j", "j@example.org", PASSWORD, is_staff=True
+        )
+        self.other_instructor.groups.add(group)
 
         self.course = factories.make_course()
         self.track = factories.make_track(self.course)
@@ -298,17 +334,23 @@ class World:
 
     def _learner_history(self) -> None:
         """Learner A's rows, made through the product's own workflow functions."""
+        from tests import factories
+        from tests.learner_data import make_run
         from training import answering, grading, lessons, quizzes, scheduling
-        from training.models import Certificate, ReviewCard, ReviewLog
+        from training.models import Certificate, CheckAnswer, LessonProgress, ReviewCard, ReviewLog
         from training.simulation import start_run
 
         a = self.learner
         lessons.complete_lesson(user=a, lesson=self.lesson)
+        self.lesson_progress = LessonProgress.objects.for_user(a).get(lesson=self.lesson)
         spec = grading.spec_from_question(self.check)
         answering.answer_question(
             user=a, question=self.check, spec=spec, answer={"choice": "a"}, recorder=lessons.InLessonCheck()
         )
+        self.check_answer = CheckAnswer.objects.for_user(a).get(question=self.check)
         self.run = start_run(user=a, simulation=self.simulation)
+        # A finished run of another simulation, for a step (learner A's open run above stays at its start).
+        self.step = make_run(a, factories.make_simulation(self.module), ["a"]).steps.get()
         self.attempt, _ = quizzes.start_attempt(user=a, quiz=self.quiz)
         question = self.questions[0]
         spec = grading.spec_from_question(question)
@@ -319,6 +361,7 @@ class World:
             answer={"choice": "a"},
             recorder=quizzes.InAttempt(self.attempt),
         )
+        self.response = self.attempt.responses.get()
         # A right answer on the review page: the one log a learner may re-rate.
         scheduling.schedule_review(user=a, question=self.questions[1], correct=True, source="review")
         self.card = ReviewCard.objects.for_user(a).get(question=self.questions[1])
@@ -331,6 +374,18 @@ class World:
 
         self.cohort = create_cohort(name="Cohort", course=self.course, instructor=self.instructor)
         join_cohort(user=a, cohort=self.cohort)
+        self.membership = self.cohort.memberships.get(user=a)
+        self.other_cohort = create_cohort(name="Other", course=self.course, instructor=self.other_instructor)
+        join_cohort(user=self.other, cohort=self.other_cohort)
+
+    def admin_object_id(self, before: str) -> str:
+        """Learner A's row for a learner-data admin page (admin/training/<model>/<object_id>/…), else "1"."""
+        app_label, model_name = before.rstrip("/").split("/")[-2:]
+        if learner_data_model(f"admin:{app_label}_{model_name}_") is None:
+            return "1"
+        if model_name not in LEARNER_ROWS:
+            raise LookupError(f"no learner row for the admin of {model_name!r}: add it to LEARNER_ROWS")
+        return str(getattr(self, LEARNER_ROWS[model_name]).pk)
 
     def object_after(self, before: str):
         """The object a parameter names, from the path segment before it ("/lessons/" → the lesson)."""

@@ -3,17 +3,13 @@ cohorts, nothing of any other cohort; a superuser sees everything (training/perm
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import timezone
 
-from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
-from tests.learner_data import make_attempt, make_cohort, make_run, make_user
-from training import scheduling
+from tests.learner_data import make_cohort, make_user
+from tests.learner_history import give_history, make_content
 from training.models import (
     Certificate,
     CheckAnswer,
@@ -48,42 +44,12 @@ LEARNER_PATHS = {
 }
 
 
-def give_history(user, content: dict, cohort: Cohort) -> None:
-    """One row (at least) of every learner-data model for `user`, who joins `cohort`."""
-    now = timezone.now()
-    LessonProgress.objects.create(user=user, lesson=content["lesson"], viewed_at=now, completed_at=now)
-    CheckAnswer.objects.create(
-        user=user, question=content["check"], answer={"choice": "a"}, score=1, correct=True, answered_at=now
-    )
-    make_attempt(user, content["quiz"], {content["question"]: "a"})
-    scheduling.schedule_review(user=user, question=content["question"], correct=True, source="quiz")
-    make_run(user, content["simulation"], ["a"])
-    CohortMembership.objects.create(cohort=cohort, user=user)
-    Certificate.objects.create(
-        user=user,
-        course=content["course"],
-        code=f"CODE-{user.username.upper()}",
-        name=f"{user.username} printed",
-        issued_at=now - timedelta(days=1),
-    )
-
-
 @pytest.fixture
 def cohorts(instructor, other_instructor, learner, other_learner):
     """Cohort A (taught by `instructor`, with `learner`) and cohort B (taught by `other_instructor`, with
     `other_learner`), each learner with a row of every kind."""
-    course = make_course()
-    module = make_module(course)
-    lesson = make_lesson(module)
-    quiz = make_quiz(module)
-    content = {
-        "course": course,
-        "lesson": lesson,
-        "check": make_question(lesson=lesson),
-        "quiz": quiz,
-        "question": make_question(quiz),
-        "simulation": make_simulation(module),
-    }
+    content = make_content()
+    course = content["course"]
     a = make_cohort(course, instructors=[instructor], name="Cohort A", code="ALPHA123")
     b = make_cohort(course, instructors=[other_instructor], name="Cohort B", code="BRAVO456")
     give_history(learner, content, a)

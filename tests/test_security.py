@@ -16,7 +16,19 @@ from django.test import Client
 from django.utils.crypto import get_random_string
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from tests.endpoints import ADMIN, LOGIN, OWNER, PASSWORD, PUBLIC, STAFF, Endpoint, walk, world_fixture  # noqa: F401
+from tests.endpoints import (  # noqa: F401
+    ADMIN,
+    LEARNER_ROWS,
+    LOGIN,
+    OWNER,
+    PASSWORD,
+    PUBLIC,
+    STAFF,
+    Endpoint,
+    learner_data_model,
+    walk,
+    world_fixture,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -262,6 +274,48 @@ def test_the_admin_refuses_learners_and_visitors(world, endpoint):
 
 def test_the_admin_serves_instructors(world):
     assert logged_in(world.instructor).get("/admin/").status_code == 200
+
+
+# Learner data in the admin: the list and the object pages of every learner-data model (its row: learner A's).
+LEARNER_DATA_PAGES = [
+    e
+    for e in ADMIN_PAGES
+    if learner_data_model(e.name) and e.name.endswith(("_changelist", "_change", "_history"))
+]
+
+
+def test_every_learner_data_admin_is_walked():
+    models = {learner_data_model(e.name) for e in LEARNER_DATA_PAGES}
+    assert models == set(LEARNER_ROWS)
+    assert len(LEARNER_DATA_PAGES) == 3 * len(LEARNER_ROWS)
+
+
+def _row(world, endpoint: Endpoint):
+    return getattr(world, LEARNER_ROWS[learner_data_model(endpoint.name)])
+
+
+@pytest.mark.parametrize("endpoint", LEARNER_DATA_PAGES, ids=_ids(LEARNER_DATA_PAGES))
+def test_an_instructor_of_another_cohort_sees_none_of_learner_as_data_in_the_admin(world, endpoint):
+    path = endpoint.path(world)
+    response = logged_in(world.other_instructor).get(path)
+    if endpoint.name.endswith("_changelist"):
+        assert response.status_code == 200, path
+        assert _row(world, endpoint).pk not in {row.pk for row in response.context["cl"].result_list}, path
+        html = response.content.decode()
+        assert world.learner.username not in html and world.cohort.code not in html, path
+    else:
+        # An object outside the admin's queryset: Django's "doesn't exist" redirect, as for an unknown id.
+        assert (response.status_code, response.get("Location")) == (302, "/admin/"), path
+
+
+@pytest.mark.parametrize("endpoint", LEARNER_DATA_PAGES, ids=_ids(LEARNER_DATA_PAGES))
+def test_the_instructor_of_learner_as_cohort_sees_their_data_in_the_admin(world, endpoint):
+    # Without this, the refusals above could come from a wrongly filled URL rather than from the rule.
+    path = endpoint.path(world)
+    response = logged_in(world.instructor).get(path)
+    assert response.status_code == 200, path
+    if endpoint.name.endswith("_changelist"):
+        assert _row(world, endpoint).pk in {row.pk for row in response.context["cl"].result_list}, path
 
 
 # ---- `next` ------------------------------------------------------------------------------------------------------

@@ -5,19 +5,27 @@ fields (never the password hash), lesson progress, check answers, quiz attempts 
 snapshots, review cards with every review, simulation runs with their steps, cohort memberships (and cohorts
 they teach), certificates. Content is named by its stable slug or key, never by database ids alone.
 
-Deleting the account removes the user row; every learner-state row belongs to the user with
-on_delete=CASCADE (see training/models/learning.py), so all personal data and history goes with it in one
-transaction. Content the learner answered stays (it is the course, not theirs).
+Deleting the account removes, in one transaction, the user row and with it (on_delete=CASCADE, see
+training/models/learning.py) all learner state, memberships, certificates and group links; and the rows
+that name the person without a foreign key: django-axes' login records for their username or email, their
+sessions in every browser, and the admin's history entries about their account. Content the learner
+answered stays (it is the course, not theirs).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib import import_module
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # type: ignore[import-untyped]  # no hints
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from training.models import (
     Certificate,
@@ -193,13 +201,63 @@ def export_filename(user, when: datetime | None = None) -> str:
 
 @transaction.atomic
 def delete_account(*, user, password: str) -> bool:
-    """Delete the account and everything it owns if `password` is the account's password.
+    """Delete the account and everything about the person if `password` is the account's password.
 
-    Returns False (and deletes nothing) when the password is wrong. Other browsers signed in as the learner
-    are signed out on their next request: the session's user no longer exists (ids are never reused), so
-    Django's auth middleware treats them as visitors.
+    Returns False (and deletes nothing) when the password is wrong. Their sessions are deleted, so every
+    browser signed in as them is signed out.
     """
     if not password or not user.check_password(password):
         return False
-    get_user_model().objects.select_for_update().get(pk=user.pk).delete()
+    account = get_user_model().objects.select_for_update().get(pk=user.pk)
+    _forget_logins(account)
+    _end_sessions(account)
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(account), object_id=str(account.pk)
+    ).delete()  # the admin's history of changes to the account names it (object_repr); entries *by* it cascade
+    account.delete()
     return True
+
+
+def _forget_logins(account) -> None:
+    """Delete django-axes' records (attempts, lock-outs, failures, access log) typed with the account's
+    username or email, in any case, except a name that is also another account's username or email: its
+    records count towards that account's lock-out and must not be wiped by deleting this one."""
+    names = {name.casefold() for name in (account.get_username(), account.email) if name}
+    others = (
+        get_user_model()
+        .objects.exclude(pk=account.pk)
+        .filter(_any_of("username", names) | _any_of("email", names))
+    )
+    names -= {name.casefold() for pair in others.values_list("username", "email") for name in pair if name}
+    if names:
+        for model in (AccessAttempt, AccessFailureLog, AccessLog):
+            model.objects.filter(_any_of("username", names)).delete()
+
+
+def _any_of(field: str, names: set[str]) -> Q:
+    """`field` equal to one of `names`, ignoring case."""
+    condition = Q(pk__in=[])
+    for name in names:
+        condition |= Q(**{f"{field}__iexact": name})
+    return condition
+
+
+def _end_sessions(account) -> None:
+    """Delete the account's sessions, whichever browser holds them.
+
+    With the database session engines (db, cached_db: settings.SESSION_ENGINE, the default is db) every
+    session is read, since the user id is inside the encoded data; the table holds one row per browser
+    session, and deleting an account is rare. The cache engine cannot list its sessions and signed cookies
+    live in the browser: there a signed-in browser is signed out by Django's auth middleware on its next
+    request, as the session's user no longer exists, and the session expires.
+    """
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store_class, DatabaseSessionStore):
+        return
+    theirs = [
+        session.session_key
+        for session in store_class.get_model_class().objects.iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(account.pk)
+    ]
+    for key in theirs:
+        store_class(session_key=key).delete()  # cached_db: from its cache too

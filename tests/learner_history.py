@@ -1,0 +1,55 @@
+"""A learner with a row in every learner-state table, for tests of who sees learner data and of account deletion.
+
+content = make_content()
+cohort = make_cohort(content["course"], instructors=[teacher])
+give_history(user, content, cohort)   # progress, check answer, attempt + response, review card + log,
+                                      # simulation run + step, membership of `cohort`, certificate, version
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
+from tests.learner_data import make_attempt, make_run
+from training import scheduling, versions
+from training.models import Certificate, CheckAnswer, Cohort, CohortMembership, LessonProgress
+
+
+def make_content() -> dict:
+    """A course with a lesson (and its check question), a quiz with a question, and a simulation."""
+    course = make_course()
+    module = make_module(course)
+    lesson = make_lesson(module)
+    quiz = make_quiz(module)
+    return {
+        "course": course,
+        "lesson": lesson,
+        "check": make_question(lesson=lesson),
+        "quiz": quiz,
+        "question": make_question(quiz),
+        "simulation": make_simulation(module),
+    }
+
+
+def give_history(user, content: dict, cohort: Cohort) -> None:
+    """One row (at least) of every learner-state model for `user`, who joins `cohort`."""
+    now = timezone.now()
+    LessonProgress.objects.create(user=user, lesson=content["lesson"], viewed_at=now, completed_at=now)
+    CheckAnswer.objects.create(
+        user=user, question=content["check"], answer={"choice": "a"}, score=1, correct=True, answered_at=now
+    )
+    make_attempt(user, content["quiz"], {content["question"]: "a"})
+    scheduling.schedule_review(user=user, question=content["question"], correct=True, source="quiz")
+    make_run(user, content["simulation"], ["a"])
+    CohortMembership.objects.create(cohort=cohort, user=user)
+    Certificate.objects.create(
+        user=user,
+        course=content["course"],
+        code=f"CODE-{user.username.upper()}",
+        name=f"{user.first_name or user.username} printed",
+        issued_at=now - timedelta(days=1),
+    )
+    versions.bump_learner(user.pk)
