@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef
 
 from training import versions
 from training.models import Certificate, Course, Lesson, LessonProgress, Quiz, QuizAttempt
+from training.plain_text import has_control_characters
 
 CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -143,7 +144,10 @@ def issue_certificate(*, user, course: Course, name: str = "", when: datetime | 
     """The learner's certificate for the course, issued now if they are eligible and have none yet.
 
     Raises NotEligible. Claiming twice (double click, second tab) returns the first certificate unchanged.
+    A name with control characters is a ValueError (requests never bring one: the middleware refuses them).
     """
+    if has_control_characters(name):
+        raise ValueError("the name on a certificate cannot contain control characters")
     existing = certificate_for(user, course)
     if existing is not None:
         return existing

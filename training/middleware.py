@@ -1,4 +1,4 @@
-"""Request logging with a request id.
+"""Request logging with a request id, and refusing control characters in requests.
 
 Every request gets an id: the incoming X-Request-ID when a proxy in front already set a sane one (so one id
 follows a request through the proxy's log and ours), otherwise a fresh random one. The id goes back on the
@@ -19,6 +19,9 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from training.plain_text import has_control_characters
 
 logger = logging.getLogger("training.requests")
 
@@ -72,3 +75,37 @@ class RequestIdMiddleware:
             },
         )
         return response
+
+
+class ControlCharactersMiddleware:
+    """Answer 400 with a readable page when the path or any GET/POST parameter (name or value) holds a control
+    character other than tab, CR and LF (training.plain_text). One check at the door instead of one in every
+    view: a NUL reaching a PostgreSQL query is a 500, and no view has a use for any of them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._has_control_characters(request):
+            return render(
+                request,
+                "400.html",
+                {
+                    "reason": "The request contained control characters (such as a NUL byte) that no page "
+                    "here accepts. Check what you typed or pasted and try again."
+                },
+                status=400,
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_control_characters(request: HttpRequest) -> bool:
+        if has_control_characters(request.path_info):
+            return True
+        # request.POST is read (and parsed) only for a POST; the CSRF check would read it next anyway.
+        params = (request.GET, request.POST) if request.method == "POST" else (request.GET,)
+        return any(
+            has_control_characters(name) or any(has_control_characters(value) for value in values)
+            for query in params
+            for name, values in query.lists()
+        )

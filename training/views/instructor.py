@@ -26,6 +26,7 @@ from training import analytics
 from training.cohorts import create_cohort
 from training.models import Cohort, Course, Question, Quiz, Simulation
 from training.permissions import cohorts_taught_by, instructor_required
+from training.plain_text import refuse_control_characters
 from training.views.base import AuthenticatedHttpRequest, HtmxHttpRequest
 
 
@@ -55,7 +56,10 @@ def _simulations(cohort: Cohort):
 
 class CohortForm(forms.Form):
     name = forms.CharField(
-        label="Cohort name", max_length=200, help_text="For example “Spring 2026, group B”."
+        label="Cohort name",
+        max_length=200,
+        help_text="For example “Spring 2026, group B”.",
+        validators=[refuse_control_characters],
     )
     course = forms.ModelChoiceField(
         label="Course", queryset=Course.objects.active().order_by("title"), empty_label=None
