@@ -13,6 +13,7 @@ from collections import defaultdict
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
@@ -202,3 +203,21 @@ def test_a_wrong_password_deletes_nothing_about_the_person(learner, people):
     assert first.post("/account/data/delete/", {"password": "wrong", "confirm": "yes"}).status_code == 400
     assert rows_about(learner.pk, {learner.username, learner.email}) == before
     assert Session.objects.count() >= 4
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
+def test_with_cached_database_sessions_the_sessions_leave_the_cache_too(learner, other_learner):
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    browsers = [Client(), Client()]
+    for browser in browsers:
+        assert log_in(browser, learner.username) == 302
+    keep = Client()
+    assert log_in(keep, other_learner.username) == 302
+    phone_key = browsers[1].cookies[settings.SESSION_COOKIE_NAME].value
+    assert SessionStore(session_key=phone_key).get(SESSION_KEY) == str(learner.pk)
+    browsers[0].post("/account/data/delete/", {"password": PASSWORD, "confirm": "yes"})
+    assert not SessionStore(session_key=phone_key).exists(phone_key)
+    assert SessionStore(session_key=phone_key).load() == {}  # not from the cache either
+    assert "sessions.Session signed in" not in rows_about(learner.pk, {learner.username})
+    assert keep.get("/progress/").status_code == 200
