@@ -162,6 +162,10 @@ if PROXY_COUNT:
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
+# Sign-up and password-reset requests each send an email: at most this many per hour from one client address
+# and for one email address (training/throttling.py counts them in the cache, shared through Redis).
+EMAIL_REQUESTS_PER_HOUR = {"address": 10, "email": 3}
+
 # Content-Security-Policy (django-csp): everything from this origin, no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

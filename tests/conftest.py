@@ -118,3 +118,11 @@ def page(page):
     # Fail in seconds, not Playwright's default 30, when something a test waits for never appears.
     page.set_default_timeout(15_000)
     return page
+
+
+@pytest.fixture(autouse=True)
+def _fresh_request_limits() -> None:
+    """Sign-up and reset limits count in the cache (training/throttling.py): every test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -16,11 +16,25 @@ User = get_user_model()
 PASSWORD = "a-Long-unusual-passphrase-42"
 
 
-def signup(client, username="amira", email="amira@example.org", next_url=None, password=PASSWORD):
-    data = {"username": username, "email": email, "password1": password, "password2": password}
+def signup(client, username="amira", email="amira@example.org", next_url=None, **extra):
+    data = {"username": username, "email": email}
     if next_url is not None:
         data["next"] = next_url
-    return client.post("/accounts/signup/", data)
+    return client.post("/accounts/signup/", data, **extra)
+
+
+def emailed_link(message) -> str:
+    return re.search(r"http://testserver(/accounts/\S+/)", message.body).group(1)
+
+
+def confirm(client, link, password=PASSWORD, password2=None):
+    return client.post(link, {"new_password1": password, "new_password2": password2 or password})
+
+
+def visible_text(response) -> str:
+    """The page as a person reads it: tags, the CSRF token and whitespace runs removed."""
+    html = re.sub(r'<input type="hidden" name="csrfmiddlewaretoken"[^>]*>', "", response.content.decode())
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def test_signup_page_renders_a_labelled_form(client):
@@ -32,37 +46,108 @@ def test_signup_page_renders_a_labelled_form(client):
     assert 'name="csrfmiddlewaretoken"' in html
 
 
-def test_signup_creates_the_user_logs_them_in_and_redirects_home(client):
+def test_signup_emails_a_link_that_creates_the_account_and_logs_in(client):
     response = signup(client)
-    assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert (response.status_code, response["Location"]) == (302, "/accounts/signup/sent/")
+    assert not User.objects.filter(username="amira").exists()  # nothing exists until the link is followed
+    assert "Check your email" in client.get("/accounts/signup/sent/").content.decode()
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["amira@example.org"]
+    assert message.subject == "Confirm your Diplomacy Tracks account"
+    link = emailed_link(message)
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "Choose a password for amira" in page.content.decode()
+    response = confirm(client, link)
+    assert (response.status_code, response["Location"]) == (302, "/")
     user = User.objects.get(username="amira")
     assert user.email == "amira@example.org"
     assert user.check_password(PASSWORD)
     assert client.session["_auth_user_id"] == str(user.pk)
-    page = client.get("/")
-    assert "Signed in as <strong>amira</strong>" in page.content.decode()
+    assert "Signed in as <strong>amira</strong>" in client.get("/").content.decode()
+
+
+def test_a_signup_link_works_once(client):
+    signup(client)
+    link = emailed_link(mail.outbox[0])
+    confirm(client, link)
+    client.logout()
+    again = client.get(link)
+    assert again.status_code == 200
+    assert "This link no longer works" in again.content.decode()
+    confirm(client, link, password="another-Long-passphrase-77")
+    assert User.objects.filter(username="amira").count() == 1
+    assert User.objects.get(username="amira").check_password(PASSWORD)
+
+
+def test_a_tampered_signup_link_creates_nothing(client):
+    signup(client)
+    link = emailed_link(mail.outbox[0])
+    forged = link.replace("/confirm/", "/confirm/x")
+    assert "This link no longer works" in client.get(forged).content.decode()
+    confirm(client, forged)
+    assert not User.objects.exists()
+
+
+def test_an_expired_signup_link_creates_nothing(client, settings):
+    signup(client)
+    link = emailed_link(mail.outbox[0])
+    settings.PASSWORD_RESET_TIMEOUT = -1  # links last as long as password reset links
+    assert "This link no longer works" in client.get(link).content.decode()
+    confirm(client, link)
+    assert not User.objects.exists()
 
 
 def test_signup_follows_a_local_next_but_refuses_an_offsite_one(client):
-    assert signup(client, next_url="/healthz")["Location"] == "/healthz"
+    signup(client, next_url="/healthz")
+    assert confirm(client, emailed_link(mail.outbox[-1]))["Location"] == "/healthz"
     client.logout()
-    response = signup(client, username="bo", email="bo@example.org", next_url="https://evil.example.com/")
-    assert response["Location"] == "/"
+    signup(client, username="bo", email="bo@example.org", next_url="https://evil.example.com/")
+    assert confirm(client, emailed_link(mail.outbox[-1]))["Location"] == "/"
 
 
-def test_signup_rejects_a_duplicate_email_and_mismatched_passwords(client):
-    User.objects.create_user("first", "taken@example.org", PASSWORD)
-    response = signup(client, username="second", email="TAKEN@example.org")
-    assert response.status_code == 200
-    assert "An account already uses this email address." in response.content.decode()
-    response = client.post(
-        "/accounts/signup/",
-        {"username": "third", "email": "t@example.org", "password1": PASSWORD, "password2": PASSWORD + "x"},
-    )
+def test_signup_with_a_registered_email_looks_the_same_and_tells_the_owner(client):
+    owner = User.objects.create_user("first", "taken@example.org", PASSWORD)
+    fresh = signup(client, username="newcomer", email="new@example.org", follow=True)
+    taken = signup(client, username="second", email="TAKEN@example.org", follow=True)
+    assert fresh.redirect_chain == taken.redirect_chain == [("/accounts/signup/sent/", 302)]
+    assert fresh.status_code == taken.status_code == 200
+    assert [t.name for t in fresh.templates] == [t.name for t in taken.templates]
+    assert visible_text(fresh) == visible_text(taken)
+    assert "Check your email" in visible_text(taken)
+    assert not User.objects.filter(username="second").exists()
+    assert list(User.objects.filter(email__iexact="taken@example.org")) == [owner]
+    assert len(mail.outbox) == 2
+    notice = mail.outbox[1]
+    assert notice.to == ["taken@example.org"]
+    assert notice.subject == "Someone tried to sign up with your email address"
+    assert "If it was you, log in as first" in notice.body
+    assert "http://testserver/accounts/login/" in notice.body
+    assert "http://testserver/accounts/password/reset/" in notice.body
+    assert "second" not in notice.body  # the requester's chosen name is theirs, not the owner's business
+
+
+def test_a_link_for_an_address_registered_meanwhile_creates_nothing(client):
+    signup(client)
+    link = emailed_link(mail.outbox[0])
+    User.objects.create_user("quicker", "amira@example.org", PASSWORD)
+    assert "This link no longer works" in client.get(link).content.decode()
+    confirm(client, link)
+    assert not User.objects.filter(username="amira").exists()
+
+
+def test_signup_still_reports_a_taken_username_and_the_link_checks_the_passwords(client):
+    User.objects.create_user("amira", "someone@example.org", PASSWORD)
+    taken = signup(client, email="other@example.org")
+    assert taken.status_code == 200
+    assert "A user with that username already exists." in taken.content.decode()
+    assert mail.outbox == []
+    signup(client, username="third", email="t@example.org")
+    response = confirm(client, emailed_link(mail.outbox[0]), password2=PASSWORD + "x")
     assert response.status_code == 200
     assert "The two password fields didn" in response.content.decode()
-    assert not User.objects.filter(username__in=["second", "third"]).exists()
+    assert not User.objects.filter(username="third").exists()
 
 
 def test_login_with_next_and_wrong_password_message(client):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from playwright.sync_api import Page, expect
 
 from tests.axe import assert_accessible
@@ -12,6 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Chromium-journey-passphrase-1"
 NEW_PASSWORD = "Chromium-journey-passphrase-2"
+
+
+def emailed_path(body: str) -> str:
+    """The path of the sign-up link in an email (the live server shares this process's mail outbox)."""
+    return re.search(r"https?://[^/\s]+(/accounts/signup/confirm/\S+/)", body).group(1)
 
 
 def account_journey(page: Page, base: str, username: str, scanner: Page | None = None) -> None:
@@ -24,9 +32,15 @@ def account_journey(page: Page, base: str, username: str, scanner: Page | None =
     assert_accessible(page, "sign up", scanner=scanner)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Email").fill(f"{username}@example.org")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert_accessible(page, "sign-up email sent", scanner=scanner)
+    page.goto(base + emailed_path(mail.outbox[-1].body))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Choose a password for {username}")
+    assert_accessible(page, "sign-up: choose a password", scanner=scanner)
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("status")).to_contain_text(f"Welcome, {username}!")
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Signed in as {username}")
     assert_accessible(page, "home (learner)", scanner=scanner)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.axe import assert_accessible
+from tests.test_browser_accounts import emailed_path
 from training.models import Question, QuizAttempt
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -165,9 +167,12 @@ def learner_journey(page: Page, base: str, username: str, *, js: bool, scanner: 
     assert_accessible(page, "sign up", scanner=scanner)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Email").fill(f"{username}@example.org")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    page.goto(base + emailed_path(mail.outbox[-1].body))
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(f"{base}/lessons/{LESSON}/")
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Signed in as {username}")
     assert_accessible(page, "lesson (learner)", scanner=scanner)
