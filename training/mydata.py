@@ -2,8 +2,9 @@
 
 The export starts from the user for every table, so it can only contain the learner's own rows: account
 fields (never the password hash), lesson progress, check answers, quiz attempts with their responses and
-snapshots, review cards with every review, simulation runs with their steps, cohort memberships (and cohorts
-they teach), certificates. Content is named by its stable slug or key, never by database ids alone.
+snapshots (what an open assessment holds back is left out, see below), review cards with every review,
+simulation runs with their steps, cohort memberships (and cohorts they teach), certificates. Content is
+named by its stable slug or key, never by database ids alone.
 
 Deleting the account removes, in one transaction, the user row and with it (on_delete=CASCADE, see
 training/models/learning.py) all learner state, memberships, certificates and group links; and the rows
@@ -14,6 +15,7 @@ answered stays (it is the course, not theirs).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any
@@ -27,11 +29,13 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.db import transaction
 from django.db.models import Prefetch, Q
 
+from training import review
 from training.models import (
     Certificate,
     CheckAnswer,
     CohortMembership,
     LessonProgress,
+    Quiz,
     QuizAttempt,
     Response,
     ReviewCard,
@@ -45,6 +49,92 @@ EXPORT_FORMAT = 1
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
+
+
+# --- What an open assessment holds back -----------------------------------------------------------------
+# While an assessment attempt is open its answers say nothing about being right (the review queue holds its
+# questions back for the same reason); after submission right/wrong and scores are shown, and the answer key
+# (which option is right, positions, categories, feedback, explanation, citations) as the quiz's results
+# policy allows. The rule is Quiz.answer_key_shown; training.review.held_back applies it to review cards.
+
+UNTIL_SUBMITTED = "until the attempt is submitted"
+BY_POLICY = "by the quiz's results policy"
+_SHOWN_KEYS = ("kind", "slug", "scenario", "prompt", "categories", "chosen")  # a snapshot without its key
+
+
+def _is_open_assessment(attempt: QuizAttempt) -> bool:
+    return attempt.submitted_at is None and attempt.quiz.mode == Quiz.Mode.ASSESSMENT
+
+
+def _without_answer_key(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """What the learner was shown and chose, without the answer key, the feedback or the explanation."""
+    shown = {key: snapshot[key] for key in _SHOWN_KEYS if key in snapshot}
+    if "choices" in snapshot:
+        shown["choices"] = [{"key": c.get("key"), "text": c.get("text")} for c in snapshot["choices"]]
+    return {key: shown[key] for key in snapshot if key in shown}  # in the snapshot's own key order
+
+
+def _attempt(attempt: QuizAttempt, *, open_assessment: bool, key_shown: bool) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = []
+    for response in attempt.responses.all():
+        row: dict[str, Any] = {
+            "question": response.question.slug,
+            "answer": response.answer,
+            "score": response.score,
+            "correct": response.correct,
+            "answered_at": _iso(response.answered_at),
+            "chosen": sorted(choice.key for choice in response.chosen_choices.all()),
+            "snapshot": response.snapshot if key_shown else _without_answer_key(response.snapshot),
+        }
+        if open_assessment:
+            del row["score"], row["correct"]
+        rows.append(row)
+    return {
+        "quiz": attempt.quiz.slug,
+        "title": attempt.quiz.title,
+        "number": attempt.number,
+        "started_at": _iso(attempt.started_at),
+        "submitted_at": _iso(attempt.submitted_at),
+        "score": attempt.score,
+        "max_score": attempt.max_score,
+        "percent": attempt.percent,
+        "passed": attempt.passed,
+        "held_back": UNTIL_SUBMITTED if open_assessment else None if key_shown else BY_POLICY,
+        "responses": rows,
+    }
+
+
+def _card(card: ReviewCard, *, held: review.HeldBack) -> dict[str, Any]:
+    """A review card with its reviews. While its question is in an open assessment attempt the ratings, the
+    card's state and its due date (each tells right from wrong) wait for the submission."""
+    verdict_held = card.question_id in held.verdicts
+    key_held = card.question_id in held.answer_key
+    reviews: list[dict[str, Any]] = []
+    for log in card.logs.all():
+        if verdict_held:
+            reviews.append({"source": log.source, "reviewed_at": _iso(log.reviewed_at)})
+            continue
+        data = log.log
+        if key_held and isinstance(data.get("snapshot"), dict):
+            data = {**data, "snapshot": _without_answer_key(data["snapshot"])}
+        reviews.append(
+            {
+                "rating": log.rating,
+                "correct": log.correct,
+                "source": log.source,
+                "reviewed_at": _iso(log.reviewed_at),
+                "log": data,
+            }
+        )
+    return {
+        "question": card.question.slug,
+        "prompt": card.question.prompt,
+        "card": None if verdict_held else card.card,
+        "due": None if verdict_held else _iso(card.due),
+        "created_at": _iso(card.created_at),
+        "held_back": "until the assessment attempt is submitted" if verdict_held else None,
+        "reviews": reviews,
+    }
 
 
 def export_for(user) -> dict[str, Any]:
@@ -81,53 +171,24 @@ def export_for(user) -> dict[str, Any]:
         for row in CheckAnswer.objects.for_user(user).select_related("question").order_by("answered_at", "pk")
     ]
     responses = Response.objects.select_related("question").prefetch_related("chosen_choices").order_by("pk")
-    attempts = [
-        {
-            "quiz": attempt.quiz.slug,
-            "title": attempt.quiz.title,
-            "number": attempt.number,
-            "started_at": _iso(attempt.started_at),
-            "submitted_at": _iso(attempt.submitted_at),
-            "score": attempt.score,
-            "max_score": attempt.max_score,
-            "percent": attempt.percent,
-            "passed": attempt.passed,
-            "responses": [
-                {
-                    "question": response.question.slug,
-                    "answer": response.answer,
-                    "score": response.score,
-                    "correct": response.correct,
-                    "answered_at": _iso(response.answered_at),
-                    "chosen": sorted(choice.key for choice in response.chosen_choices.all()),
-                    "snapshot": response.snapshot,
-                }
-                for response in attempt.responses.all()
-            ],
-        }
-        for attempt in QuizAttempt.objects.for_user(user)
+    attempt_rows = list(
+        QuizAttempt.objects.for_user(user)
         .select_related("quiz")
         .prefetch_related(Prefetch("responses", queryset=responses))
         .order_by("started_at", "pk")
+    )
+    by_quiz: dict[int, list[QuizAttempt]] = defaultdict(list)
+    for attempt in attempt_rows:
+        by_quiz[attempt.quiz_id].append(attempt)
+    # The same rule as the results page and the review queue (Quiz.answer_key_shown).
+    key_shown = {quiz_id: group[0].quiz.answer_key_shown(group) for quiz_id, group in by_quiz.items()}
+    attempts = [
+        _attempt(attempt, open_assessment=_is_open_assessment(attempt), key_shown=key_shown[attempt.quiz_id])
+        for attempt in attempt_rows
     ]
+    held = review.held_back(user)
     cards = [
-        {
-            "question": card.question.slug,
-            "prompt": card.question.prompt,
-            "card": card.card,
-            "due": _iso(card.due),
-            "created_at": _iso(card.created_at),
-            "reviews": [
-                {
-                    "rating": log.rating,
-                    "correct": log.correct,
-                    "source": log.source,
-                    "reviewed_at": _iso(log.reviewed_at),
-                    "log": log.log,
-                }
-                for log in card.logs.all()
-            ],
-        }
+        _card(card, held=held)
         for card in ReviewCard.objects.for_user(user)
         .select_related("question")
         .prefetch_related(Prefetch("logs", queryset=ReviewLog.objects.order_by("reviewed_at", "pk")))
