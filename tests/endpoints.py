@@ -46,6 +46,8 @@ RULES: dict[str, Rule] = {
     "healthz": Rule(PUBLIC, GET, why="load balancers probe it without a session"),
     # Accounts (django.contrib.auth views and our signup)
     "signup": Rule(PUBLIC, GET_POST, why="creating an account", takes_next=True),
+    "signup_sent": Rule(PUBLIC, GET, why="says the sign-up email was sent"),
+    "signup_confirm": Rule(PUBLIC, GET_POST, why="the emailed, signed link is the credential"),
     "login": Rule(PUBLIC, GET_POST, why="logging in", takes_next=True),
     "logout": Rule(
         PUBLIC, POST, why="logging out is harmless for a visitor (Django's LogoutView is POST-only)"

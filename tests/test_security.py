@@ -7,10 +7,12 @@ test below runs against it.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import Client
 from django.utils.crypto import get_random_string
@@ -352,11 +354,16 @@ def test_signup_refuses_to_redirect_off_site(world, hostile):
         {
             "username": "newcomer",
             "email": "new@example.org",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
             "next": hostile,
             "csrfmiddlewaretoken": token,
         },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == "/accounts/signup/sent/"
+    # The emailed link finishes the sign-up; it carries `next` and must not lead off site either.
+    link = re.search(r"http://testserver(/accounts/signup/confirm/\S+/)", mail.outbox[-1].body).group(1)
+    response = client.post(
+        link, {"new_password1": PASSWORD, "new_password2": PASSWORD, "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert response["Location"] == "/"
