@@ -136,3 +136,65 @@ def test_the_fuzzing_starts_from_real_forms(world):
     print("fuzzed from a real form:", sorted(found))
     print("fuzzed blind:", sorted({e.name for e in POST_ENDPOINTS} - found))
     assert {"login", "signup", "lesson_check", "password_change"} <= found
+
+
+# Hostile values on every URL -------------------------------------------------------------------------------
+# Every learner- and instructor-facing endpoint, GET and POST where it serves them, as learner A and as the
+# instructor, with each kind of hostile value in every parameter its forms have (plus the names views read
+# from the query string): a NUL, 10,000 characters, bytes that are not UTF-8 (in the query string and in a
+# urlencoded body), text where a number is expected, and a list where one value is expected. One request per
+# (method, kind) with every parameter set, rather than the full product, keeps the run short.
+
+ALL_ENDPOINTS = [e for e in walk() if not e.name.startswith("admin:")]
+QUERY_NAMES = ["q", "page", "sort", "status", "course", "next", "again", "reviewed", "code", "name"]
+HOSTILE = {
+    "nul": lambda name: [f"a\x00{name}"],
+    "control": lambda name: ["\x1b[31m\x07"],
+    "long": lambda name: ["9" * 10_000],
+    "long text": lambda name: ["é" * 10_000],
+    "wrong type": lambda name: ["not-a-number"],
+    "huge number": lambda name: ["9" * 40],
+    "list": lambda name: ["1", "2", "a"],
+}
+# Not UTF-8: percent-encoded invalid sequences, and raw high bytes as a client may send them unencoded.
+NOT_UTF8 = "%FF%FE%C3%28%ED%A0%80\xff\xfe"
+
+
+def hostile_requests(fields: list[str], method: str):
+    """(kind, query string, body bytes or None) for one endpoint and method."""
+    from urllib.parse import urlencode
+
+    for kind, values in HOSTILE.items():
+        pairs = [(name, value) for name in fields for value in values(name)]
+        encoded = urlencode(pairs, doseq=True)
+        yield kind, ("" if method == "POST" else encoded), (encoded.encode() if method == "POST" else None)
+    raw = "&".join(f"{name}={NOT_UTF8}" for name in fields)
+    yield (
+        "not utf-8",
+        ("" if method == "POST" else raw),
+        (raw.encode("latin-1") if method == "POST" else None),
+    )
+
+
+@pytest.mark.parametrize("endpoint", ALL_ENDPOINTS, ids=[e.name for e in ALL_ENDPOINTS])
+def test_hostile_values_on_every_url_never_fail_or_write(world, endpoint: Endpoint):
+    path = endpoint.path(world)
+    fields = sorted({name for name, _ in real_fields(world, path)} | set(QUERY_NAMES))
+    for user in (world.learner, world.instructor):
+        client = Client()
+        before = learner_table_state()
+        for method in endpoint.rule.methods:
+            for kind, query, body in hostile_requests(fields, method):
+                client.force_login(user)
+                if method == "GET":
+                    response = client.get(path, QUERY_STRING=query)
+                else:
+                    response = client.generic(
+                        "POST", path, body or b"", content_type="application/x-www-form-urlencoded"
+                    )
+                what = f"{method} {path} ({kind}) as {user.username}"
+                assert response.status_code < 500, f"{what} → {response.status_code}"
+                if 400 <= response.status_code < 500:
+                    assert learner_table_state() == before, f"{what} → {response.status_code} wrote rows"
+                else:
+                    before = learner_table_state()

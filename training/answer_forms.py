@@ -21,6 +21,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.crypto import salted_hmac
 
 from training.grading import MULTIPLE, ORDER, SINGLE, SORT, CategorySpec, QuestionSpec
+from training.plain_text import small_int
 
 
 def choice_token(scope: str, choice_pk: int | None) -> str:
@@ -226,7 +227,7 @@ class OrderAnswerForm(AnswerForm):
     def state_of(self, key: str) -> dict[str, Any]:
         if self.is_bound:
             value = self.posted(f"position-{self.tokens[key]}")
-            return {"position": int(value[0]) if value and value[0].isdigit() else None}
+            return {"position": small_int(value[0]) if value else None}
         order = list(self.shown_answer.get("order") or [])
         return {"position": order.index(key) + 1 if key in order else None}
 

@@ -24,3 +24,15 @@ def refuse_control_characters(value: str) -> None:
     """A form field validator."""
     if has_control_characters(value):
         raise ValidationError(MESSAGE, code="control_characters")
+
+
+_SMALL_INT = re.compile(r"[0-9]{1,18}")
+
+
+def small_int(value: str | None) -> int | None:
+    """`value` as a non-negative int if it is 1 to 18 ASCII digits, else None. `str.isdigit()` is no guard:
+    it accepts "²" and "٣" (which int() refuses or reads) and 10,000 digits (which int() refuses, and which no
+    database integer holds)."""
+    if value is not None and _SMALL_INT.fullmatch(value):
+        return int(value)
+    return None

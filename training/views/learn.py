@@ -30,6 +30,7 @@ from training.models import (
     Track,
 )
 from training.pathway import OutlineItem, course_outline, module_progress, neighbours
+from training.plain_text import small_int
 from training.views.base import (
     PROGRESS_CHANGED,
     HtmxHttpRequest,
@@ -254,10 +255,7 @@ def lesson_context(
             )
         if progress is None:
             progress = LessonProgress.objects.for_user(user).filter(lesson=lesson).first()
-    again = set()
-    for value in request.GET.getlist("again"):
-        if value.isdigit():
-            again.add(int(value))
+    again = {number for number in map(small_int, request.GET.getlist("again")) if number is not None}
     views = []
     for check in checks:
         if check_views and check.pk in check_views:
@@ -291,9 +289,10 @@ def lesson_context(
 @vary_on_headers("HX-Request")
 def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     lesson = get_lesson(slug)
-    if request.htmx and request.GET.get("again", "").isdigit():
+    again_id = small_int(request.GET.get("again"))
+    if request.htmx and again_id is not None:
         # "Answer again" in place: only that check's form.
-        check = _get_check(lesson, int(request.GET["again"]))
+        check = _get_check(lesson, again_id)
         answer = None
         if request.user.is_authenticated:
             answer = (
