@@ -42,7 +42,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from two_servers import BIN, COURSE, ROOT, Browser, Forms, Server, free_port, run, wait_healthy  # noqa: E402
+from two_servers import (  # noqa: E402
+    BIN,
+    COURSE,
+    ROOT,
+    Browser,
+    Forms,
+    Server,
+    emailed_link,
+    free_port,
+    run,
+    wait_healthy,
+)
 
 PASSWORD = "Quiet-harbour-lantern-58"
 QUESTION_URL = re.compile(r"^/quizzes/(?P<slug>[^/]+)/attempts/(?P<attempt>\d+)/questions/1/")
@@ -167,30 +178,12 @@ def links(html: str, prefix: str) -> list[str]:
 # --- The learners and the instructor ----------------------------------------------------------------------
 
 
-def emailed_link(logs: list[Path], email: str, timeout: float = 20) -> str | None:
-    """The path of the sign-up link emailed to `email` (the servers print emails to their logs)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for log in logs:
-            text = log.read_text(errors="replace")
-            start = text.find(f"To: {email}")
-            match = (
-                re.search(r"https?://\S+?(/accounts/signup/confirm/\S+/)", text[start:])
-                if start >= 0
-                else None
-            )
-            if match:
-                return match[1]
-        time.sleep(0.5)
-    return None
-
-
-def learner(index: int, client: Client, code: str, until: float, ledger: Ledger, logs: list[Path]) -> None:
+def learner(index: int, client: Client, code: str, until: float, ledger: Ledger) -> None:
     username = f"soak-{index}-{secrets.token_hex(3)}"
     email = f"{username}@example.org"
     client.get("signup", "/accounts/signup/")
     client.post("signup", "/accounts/signup/", {"username": username, "email": email})
-    link = emailed_link(logs, email)
+    link = emailed_link(client.servers, email)
     if link is None:
         with ledger.lock:
             ledger.server_errors.append(f"no sign-up email reached {email}")
@@ -458,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
                 stdout=(temp / f"server-{name}.log").open("wb"),  # emails are printed here
                 stderr=subprocess.STDOUT,
             )
-            servers.append(Server(name, port, process, pid_file))
+            servers.append(Server(name, port, process, pid_file, temp / f"server-{name}.log"))
         for server in servers:
             wait_healthy(server, time.monotonic() + 60)
         print(
@@ -480,7 +473,6 @@ def main(argv: list[str] | None = None) -> int:
                     code,
                     until,
                     ledger,
-                    [temp / "server-A.log", temp / "server-B.log"],
                 ),
                 daemon=True,
             )

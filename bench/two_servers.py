@@ -20,6 +20,7 @@ import argparse
 import http.cookiejar
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -98,6 +99,7 @@ class Server:
     port: int
     process: subprocess.Popen
     pid_file: Path
+    log: Path | None = None  # its output, where the console email backend prints the emails it sends
 
     @property
     def base(self) -> str:
@@ -156,9 +158,8 @@ def wait_healthy(server: Server, deadline: float) -> dict:
             return json.loads(error.read())
         except OSError:
             if server.process.poll() is not None:
-                raise SystemExit(
-                    f"server {server.name} exited:\n{server.process.stdout.read().decode()}"
-                ) from None
+                output = server.log.read_text(errors="replace") if server.log else ""
+                raise SystemExit(f"server {server.name} exited:\n{output}") from None
             if time.monotonic() > deadline:
                 raise SystemExit(f"server {server.name} did not answer in time") from None
             time.sleep(0.2)
@@ -178,6 +179,24 @@ def course_slugs(env: dict) -> dict:
     )
 
 
+def emailed_link(servers: list[Server], email: str, timeout: float = 20) -> str | None:
+    """The path of the sign-up link emailed to `email` by either server (printed to its log)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for server in servers:
+            text = server.log.read_text(errors="replace") if server.log else ""
+            start = text.find(f"To: {email}")
+            match = (
+                re.search(r"https?://\S+?(/accounts/signup/confirm/\S+/)", text[start:])
+                if start >= 0
+                else None
+            )
+            if match:
+                return match[1]
+        time.sleep(0.5)
+    return None
+
+
 def drive_learner(index: int, a: Server, b: Server, slugs: dict, timeout: float) -> tuple[list[str], int]:
     """One learner's journey alternating servers; returns the problems found and the requests made."""
     problems: list[str] = []
@@ -188,18 +207,17 @@ def drive_learner(index: int, a: Server, b: Server, slugs: dict, timeout: float)
         if not condition:
             problems.append(f"{username}: {what}")
 
+    email = f"{username}@example.org"
     browser.get(a, "/accounts/signup/")
-    status, url, _ = browser.post(
-        a,
-        "/accounts/signup/",
-        {
-            "username": username,
-            "email": f"{username}@example.org",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
-    expect(status == 200 and url == "/", f"sign up on A landed on {status} {url}")
+    status, url, _ = browser.post(a, "/accounts/signup/", {"username": username, "email": email})
+    expect(status == 200 and url == "/accounts/signup/sent/", f"sign up on A landed on {status} {url}")
+    link = emailed_link([a, b], email)
+    expect(link is not None, "no sign-up email arrived")
+    if link is None:
+        return problems, browser.requests
+    browser.get(b, link)
+    status, url, _ = browser.post(b, link, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    expect(status == 200 and url == "/", f"choosing the password on B landed on {status} {url}")
     status, url, _ = browser.post(b, "/accounts/logout/", {})
     expect(status == 200, f"log out on B → {status}")
     browser.get(a, "/accounts/login/")
@@ -320,10 +338,10 @@ def main(argv: list[str] | None = None) -> int:
                 ],
                 cwd=ROOT,
                 env=env,
-                stdout=subprocess.PIPE,
+                stdout=(temp / f"server-{name}.log").open("wb"),
                 stderr=subprocess.STDOUT,
             )
-            servers.append(Server(name, port, process, pid_file))
+            servers.append(Server(name, port, process, pid_file, temp / f"server-{name}.log"))
         a, b = servers
         problems: list[str] = []
         for server in servers:
