@@ -3,8 +3,10 @@
 Rules:
 - At most one open attempt per learner and quiz (a database constraint): "Start" on a second tab resumes it.
 - A new attempt is allowed while the learner has used fewer than `quiz.attempts_allowed` (0 = unlimited).
-- The attempt fixes its questions (published ones, in order) and, per question, the order its choices are
-  shown: shuffled once when the quiz asks for it, then stable for the whole attempt.
+- The attempt fixes its questions and, per question, the order its choices are shown: shuffled once when the
+  quiz asks for it, then stable for the whole attempt. The questions are drawn from the quiz's pool
+  (`draw_questions`): one variant per scenario, `draw_count` in all or `draw_per_objective` per objective
+  (default: every scenario), the ones this learner has been given least often first, in authored order.
 - One response per question per attempt (a database constraint): the first answer stands; a repeat (double
   click, second tab) is recorded once and reported as such. Answers go through training.answering with the
   `InAttempt` recorder.
@@ -14,7 +16,10 @@ Rules:
 from __future__ import annotations
 
 import random
+from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -23,7 +28,7 @@ from django.db.models import Prefetch
 from training import versions
 from training.answering import AlreadyRecorded, NewAnswer, Previous
 from training.grading import Grade
-from training.models import Choice, Quiz, QuizAttempt, Response
+from training.models import Choice, LearningObjective, Quiz, QuizAttempt, Response
 
 
 class QuizError(Exception):
@@ -62,6 +67,41 @@ def published_questions(quiz: Quiz):
     )
 
 
+def draw_questions(quiz: Quiz, questions: list, given_before: Iterable[int], rng: random.Random) -> list:
+    """The questions of a new attempt, drawn from `questions` (published, in authored order; with their
+    objectives prefetched when the quiz draws per objective). Variants of one scenario (`variant_of`) count as
+    one: at most one of them is drawn. Each scenario is offered through its variant given least often in
+    `given_before` (the question ids of the learner's earlier attempts at the quiz), and the scenarios given
+    least often are drawn first, so a retake gets fresh questions while the pool has them; ties are broken by
+    `rng`. The drawn questions keep their authored order."""
+    seen = Counter(given_before)
+    groups: dict[str, list] = {}
+    for question in questions:
+        groups.setdefault(question.scenario_group, []).append(question)
+    offered = []  # (times given, random tie-break, the variant offered, the scenario's first question)
+    for variants in groups.values():
+        fewest = min(seen[q.pk] for q in variants)
+        pick = rng.choice([q for q in variants if seen[q.pk] == fewest])
+        offered.append((fewest, rng.random(), pick, variants[0]))
+
+    def freshest(candidates: list, count: int) -> list:
+        return [item[2] for item in sorted(candidates, key=lambda item: item[:2])[:count]]
+
+    if quiz.draw_per_objective:
+        # A scenario counts for the first objective of its first question (as the loader checks the pool).
+        by_objective: dict[int | None, list] = {}
+        for item in offered:
+            objectives = list(item[3].objectives.all())
+            by_objective.setdefault(objectives[0].pk if objectives else None, []).append(item)
+        drawn = [q for items in by_objective.values() for q in freshest(items, quiz.draw_per_objective)]
+    elif quiz.draw_count:
+        drawn = freshest(offered, quiz.draw_count)
+    else:
+        drawn = [item[2] for item in offered]
+    place = {q.pk: index for index, q in enumerate(questions)}
+    return sorted(drawn, key=lambda q: place[q.pk])
+
+
 @transaction.atomic
 def start_attempt(
     *, user, quiz: Quiz, now: datetime | None = None, rng: random.Random | None = None
@@ -71,15 +111,21 @@ def start_attempt(
     open_attempt = attempts.filter(submitted_at__isnull=True).first()
     if open_attempt is not None:
         return open_attempt, False
-    used = attempts.count()
+    given_before = list(attempts.values_list("question_ids", flat=True))
+    used = len(given_before)
     if not can_start(quiz, used):
         raise AttemptsExhausted(
             f"You have used all {quiz.attempts_allowed} attempts at this quiz. Your results stay available."
         )
-    questions = list(published_questions(quiz))
+    pool = published_questions(quiz)
+    if quiz.draw_per_objective:
+        pool = pool.prefetch_related(
+            Prefetch("objectives", queryset=LearningObjective.objects.order_by("position", "pk"))
+        )
+    rng = rng or random.SystemRandom()
+    questions = draw_questions(quiz, list(pool), chain.from_iterable(given_before), rng)
     if not questions:
         raise QuizError("This quiz has no questions yet.")
-    rng = rng or random.SystemRandom()
     choice_order: dict[str, list[int]] = {}
     for question in questions:
         ids = [choice.pk for choice in question.choices.all()]

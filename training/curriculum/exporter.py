@@ -174,6 +174,7 @@ class _Course:
             prompt=q.prompt,
             explanation=q.explanation,
             status=q.status,
+            variant_of=q.variant_of or None,
             tracks=self.slugs(q.tracks.all(), "track"),
             objectives=self.slugs(q.objectives.all(), "objective"),
             citations=self.cites("question", q.pk),
@@ -241,6 +242,7 @@ class _Course:
                             shuffle=q.shuffle,
                             results=q.results,
                             status=q.status,
+                            draw=_draw(q),
                             questions=[self.question(x) for x in quiz_questions[q.pk]],
                         )
                         for q in parts["quizzes"]
@@ -366,3 +368,11 @@ def export_course(course: m.Course) -> str:
     document = _Course(course).document()
     data = document.model_dump(exclude_defaults=True, warnings=False)
     return dump_yaml(data)
+
+
+def _draw(quiz: m.Quiz) -> s.Draw | None:
+    if quiz.draw_per_objective:
+        return s.Draw.model_construct(per_objective=quiz.draw_per_objective)
+    if quiz.draw_count:
+        return s.Draw.model_construct(count=quiz.draw_count)
+    return None

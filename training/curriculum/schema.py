@@ -231,6 +231,8 @@ class Question(Item):
     prompt: Text
     explanation: Text
     status: Status = "published"
+    # Quiz questions: the slug of the first question of its scenario group (training.quizzes.draw_questions).
+    variant_of: Slug | None = None
     tracks: list[Slug] = []
     objectives: list[Slug] = []
     citations: list[Citation] = []
@@ -254,6 +256,20 @@ class Lesson(Item):
 
 class Quiz(Item):
     MARKDOWN = ("intro",)
+class Draw(Item):
+    """How many questions an attempt draws from the quiz's pool: `count` in all, or `per_objective`."""
+
+    STORED_AS = "Quiz"  # as draw_count / draw_per_objective
+    count: Annotated[int, Field(ge=1, le=1000)] | None = None
+    per_objective: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self):
+        if (self.count is None) == (self.per_objective is None):
+            raise ValueError("a draw has either `count` or `per_objective`")
+        return self
+
+
     slug: Slug
     title: Text
     intro: str = ""
@@ -265,6 +281,7 @@ class Quiz(Item):
     results: Literal["after-each-attempt", "after-last-attempt", "never"] = "after-last-attempt"
     status: Status = "published"
     questions: Annotated[list[Question], Field(min_length=1)]
+    draw: Draw | None = None  # default: every scenario once per attempt
 
 
 class Module(Item):

@@ -208,6 +208,13 @@ class _Checker:
             self.simulation(simulation)
         for owner in course.citing():
             for index, citation in enumerate(owner.citations):
+        for lesson in course.lessons():
+            for check in lesson.checks:
+                if check.variant_of is not None:
+                    self.add(check, "`variant_of` is for quiz questions, not lesson checks", "variant_of")
+        in_quiz = {q.slug: quiz for quiz in quizzes.values() for q in quiz.questions}
+        for quiz in quizzes.values():
+            self.pool(quiz, in_quiz)
                 self.citation(citation, index)
         for item in course.items():
             self.markdown(item)
@@ -312,6 +319,63 @@ class _Checker:
         for choice in question.choices:
             if choice.position is None:
                 self.add(
+    def pool(self, quiz: s.Quiz, in_quiz: dict[str, s.Quiz]) -> None:
+        """Scenario groups (`variant_of`) stay inside one quiz and name the group's first question; a draw
+        fits the pool (published questions, the variants of one scenario counted once)."""
+        own = {q.slug: q for q in quiz.questions}
+        for question in quiz.questions:
+            root = question.variant_of
+            if root is None:
+                continue
+            if root == question.slug:
+                self.add(question, "a question cannot be a variant of itself", "variant_of")
+            elif root not in in_quiz:
+                self.add(question, f"unknown quiz question `{root}`{_suggest(root, in_quiz)}", "variant_of")
+            elif root not in own:
+                self.add(
+                    question,
+                    f"`{root}` is in quiz `{in_quiz[root].slug}`: the variants of one scenario belong to one quiz",
+                    "variant_of",
+                )
+            elif own[root].variant_of is not None:
+                self.add(
+                    question,
+                    f"`{root}` is itself a variant of `{own[root].variant_of}`: name the group's first question",
+                    "variant_of",
+                )
+        if quiz.draw is None:
+            return
+        groups: dict[str, list[s.Question]] = {}
+        for question in quiz.questions:
+            if question.status == "published":
+                groups.setdefault(question.variant_of or question.slug, []).append(question)
+        if quiz.draw.count is not None and quiz.draw.count > len(groups):
+            self.add(
+                quiz.draw,
+                f"a draw of {quiz.draw.count} is larger than the pool: {len(groups)} scenario"
+                f"{'s' if len(groups) != 1 else ''} (published questions, variants counted once)",
+                "count",
+            )
+        wanted = quiz.draw.per_objective
+        if wanted is None:
+            return
+        buckets: dict[str, int] = {}
+        for members in groups.values():
+            if not members[0].objectives:
+                self.add(
+                    members[0], "a quiz drawn per objective needs objectives on every question", "objectives"
+                )
+                continue
+            buckets[members[0].objectives[0]] = buckets.get(members[0].objectives[0], 0) + 1
+        for objective, size in buckets.items():
+            if size < wanted:
+                self.add(
+                    quiz.draw,
+                    f"a draw of {wanted} per objective is larger than the pool of objective `{objective}`:"
+                    f" {size} scenario{'s' if size != 1 else ''}",
+                    "per_objective",
+                )
+
                     choice, "each step of an order question needs `position` (its place in the right order)"
                 )
             elif choice.position in seen:

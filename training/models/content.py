@@ -355,6 +355,13 @@ class Quiz(CourseContent):
         verbose_name_plural = "quizzes"
         constraints = [models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent")]
 
+    # Question pools (training.quizzes.draw_questions): 0 and 0 = every scenario once.
+    draw_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Questions drawn per attempt (0 = every scenario once)."
+    )
+    draw_per_objective = models.PositiveSmallIntegerField(
+        default=0, help_text="Questions drawn per learning objective in each attempt (0 = not by objective)."
+    )
     def __str__(self) -> str:
         return self.title
 
@@ -409,6 +416,12 @@ class Question(CourseContent):
 
     class Meta(CourseContent.Meta):
         constraints = [
+    variant_of = models.SlugField(
+        max_length=100,
+        blank=True,
+        help_text="Slug of the first question of its scenario group: variants are drawn at most once "
+        "per attempt.",
+    )
             models.CheckConstraint(
                 condition=(Q(quiz__isnull=False) & Q(lesson__isnull=True))
                 | (Q(quiz__isnull=True) & Q(lesson__isnull=False)),
@@ -437,6 +450,11 @@ class Category(Content):
     class Meta(Content.Meta):
         verbose_name_plural = "categories"
         constraints = [models.UniqueConstraint(fields=["question", "key"], name="category_unique_key")]
+
+    @property
+    def scenario_group(self) -> str:
+        """The scenario this question is a variant of (its own slug when it has no variants)."""
+        return self.variant_of or self.slug
 
     def __str__(self) -> str:
         return self.label
