@@ -241,8 +241,8 @@ class _Course:
                             attempts_allowed=q.attempts_allowed,
                             shuffle=q.shuffle,
                             results=q.results,
-                            status=q.status,
                             draw=_draw(q),
+                            status=q.status,
                             questions=[self.question(x) for x in quiz_questions[q.pk]],
                         )
                         for q in parts["quizzes"]

@@ -489,6 +489,8 @@ class _Writer:
                     "attempts_allowed": q.attempts_allowed,
                     "shuffle": q.shuffle,
                     "results": q.results,
+                    "draw_count": q.draw.count or 0 if q.draw else 0,
+                    "draw_per_objective": q.draw.per_objective or 0 if q.draw else 0,
                 }
                 for mod in doc.modules
                 for i, q in enumerate(mod.quizzes)
@@ -503,8 +505,6 @@ class _Writer:
         for mod in doc.modules:
             for les in mod.lessons:
                 placed += [(q, None, lesson_rows[les.slug].pk, i) for i, q in enumerate(les.checks)]
-                    "draw_count": q.draw.count or 0 if q.draw else 0,
-                    "draw_per_objective": q.draw.per_objective or 0 if q.draw else 0,
             for quiz in mod.quizzes:
                 placed += [(q, quiz_rows[quiz.slug].pk, None, i) for i, q in enumerate(quiz.questions)]
         questions = self.table("questions", m.Question, mine(m.Question))
@@ -521,6 +521,7 @@ class _Writer:
                     "scenario": q.scenario,
                     "prompt": q.prompt,
                     "explanation": q.explanation,
+                    "variant_of": q.variant_of or "",
                 }
                 for q, quiz_id, lesson_id, i in placed
             }
@@ -535,7 +536,6 @@ class _Writer:
         self.links(
             questions,
             question_rows,
-                    "variant_of": q.variant_of or "",
             "objectives",
             {q.slug: [objective_ids[o] for o in q.objectives] for q in all_questions},
         )

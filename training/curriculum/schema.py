@@ -254,8 +254,6 @@ class Lesson(Item):
     checks: list[Question] = []
 
 
-class Quiz(Item):
-    MARKDOWN = ("intro",)
 class Draw(Item):
     """How many questions an attempt draws from the quiz's pool: `count` in all, or `per_objective`."""
 
@@ -270,6 +268,8 @@ class Draw(Item):
         return self
 
 
+class Quiz(Item):
+    MARKDOWN = ("intro",)
     slug: Slug
     title: Text
     intro: str = ""
@@ -279,9 +279,9 @@ class Draw(Item):
     shuffle: bool = False
     # Assessments: when the results show the answer key (training.models.Quiz.answer_key_shown).
     results: Literal["after-each-attempt", "after-last-attempt", "never"] = "after-last-attempt"
+    draw: Draw | None = None  # default: every scenario once per attempt
     status: Status = "published"
     questions: Annotated[list[Question], Field(min_length=1)]
-    draw: Draw | None = None  # default: every scenario once per attempt
 
 
 class Module(Item):

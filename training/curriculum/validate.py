@@ -204,10 +204,6 @@ class _Checker:
             self.refs(lesson, "key_terms", self.glossary, "glossary term")
         for question in course.questions():
             self.question(question)
-        for simulation in course.simulations:
-            self.simulation(simulation)
-        for owner in course.citing():
-            for index, citation in enumerate(owner.citations):
         for lesson in course.lessons():
             for check in lesson.checks:
                 if check.variant_of is not None:
@@ -215,6 +211,10 @@ class _Checker:
         in_quiz = {q.slug: quiz for quiz in quizzes.values() for q in quiz.questions}
         for quiz in quizzes.values():
             self.pool(quiz, in_quiz)
+        for simulation in course.simulations:
+            self.simulation(simulation)
+        for owner in course.citing():
+            for index, citation in enumerate(owner.citations):
                 self.citation(citation, index)
         for item in course.items():
             self.markdown(item)
@@ -313,12 +313,6 @@ class _Checker:
         else:
             self.sort(question)
 
-    def order(self, question: s.Question) -> None:
-        seen: dict[int, s.Choice] = {}
-        n = len(question.choices)
-        for choice in question.choices:
-            if choice.position is None:
-                self.add(
     def pool(self, quiz: s.Quiz, in_quiz: dict[str, s.Quiz]) -> None:
         """Scenario groups (`variant_of`) stay inside one quiz and name the group's first question; a draw
         fits the pool (published questions, the variants of one scenario counted once)."""
@@ -376,6 +370,12 @@ class _Checker:
                     "per_objective",
                 )
 
+    def order(self, question: s.Question) -> None:
+        seen: dict[int, s.Choice] = {}
+        n = len(question.choices)
+        for choice in question.choices:
+            if choice.position is None:
+                self.add(
                     choice, "each step of an order question needs `position` (its place in the right order)"
                 )
             elif choice.position in seen:

@@ -348,13 +348,6 @@ class Quiz(CourseContent):
         help_text="Assessments: when the results show the answer key, the explanations and each option's "
         "feedback. The score and which questions were right are always shown.",
     )
-
-    objects: ClassVar = ModulePartQuerySet.as_manager()
-
-    class Meta(CourseContent.Meta):
-        verbose_name_plural = "quizzes"
-        constraints = [models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent")]
-
     # Question pools (training.quizzes.draw_questions): 0 and 0 = every scenario once.
     draw_count = models.PositiveSmallIntegerField(
         default=0, help_text="Questions drawn per attempt (0 = every scenario once)."
@@ -362,6 +355,13 @@ class Quiz(CourseContent):
     draw_per_objective = models.PositiveSmallIntegerField(
         default=0, help_text="Questions drawn per learning objective in each attempt (0 = not by objective)."
     )
+
+    objects: ClassVar = ModulePartQuerySet.as_manager()
+
+    class Meta(CourseContent.Meta):
+        verbose_name_plural = "quizzes"
+        constraints = [models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent")]
+
     def __str__(self) -> str:
         return self.title
 
@@ -409,6 +409,12 @@ class Question(CourseContent):
     scenario = models.TextField(help_text="Markdown: the situation the learner is in.")
     prompt = models.CharField(max_length=500)
     explanation = models.TextField(help_text="Markdown: why the best answer is best.")
+    variant_of = models.SlugField(
+        max_length=100,
+        blank=True,
+        help_text="Slug of the first question of its scenario group: variants are drawn at most once "
+        "per attempt.",
+    )
     tracks = models.ManyToManyField(Track, blank=True, related_name="questions")
     objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="questions")
 
@@ -416,12 +422,6 @@ class Question(CourseContent):
 
     class Meta(CourseContent.Meta):
         constraints = [
-    variant_of = models.SlugField(
-        max_length=100,
-        blank=True,
-        help_text="Slug of the first question of its scenario group: variants are drawn at most once "
-        "per attempt.",
-    )
             models.CheckConstraint(
                 condition=(Q(quiz__isnull=False) & Q(lesson__isnull=True))
                 | (Q(quiz__isnull=True) & Q(lesson__isnull=False)),
@@ -439,6 +439,11 @@ class Question(CourseContent):
                 self.course_id = parent.course_id
         super().save(*args, **kwargs)
 
+    @property
+    def scenario_group(self) -> str:
+        """The scenario this question is a variant of (its own slug when it has no variants)."""
+        return self.variant_of or self.slug
+
 
 class Category(Content):
     """A bucket of a sort question."""
@@ -450,11 +455,6 @@ class Category(Content):
     class Meta(Content.Meta):
         verbose_name_plural = "categories"
         constraints = [models.UniqueConstraint(fields=["question", "key"], name="category_unique_key")]
-
-    @property
-    def scenario_group(self) -> str:
-        """The scenario this question is a variant of (its own slug when it has no variants)."""
-        return self.variant_of or self.slug
 
     def __str__(self) -> str:
         return self.label
