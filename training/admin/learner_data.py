@@ -31,7 +31,7 @@ from training.models import (
 from training.permissions import cohorts_taught_by, learner_rows_for
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnly:
     """History is written by learners' own actions only; the admin shows it and changes nothing."""
 
     def has_add_permission(self, request, obj=None):
@@ -44,6 +44,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
+
+
 class LearnerDataAdmin(ReadOnlyAdmin):
     """Rows of one learner each, reached from a row by the lookup path `learner`."""
 
@@ -53,18 +57,9 @@ class LearnerDataAdmin(ReadOnlyAdmin):
         return learner_rows_for(request.user, super().get_queryset(request), learner=self.learner)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnly, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ResponseInline(ReadOnlyInline):
