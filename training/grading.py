@@ -52,6 +52,7 @@ class QuestionSpec:
     kind: str
     choices: tuple[ChoiceSpec, ...]
     categories: tuple[CategorySpec, ...] = ()
+    ties: tuple[frozenset[str], ...] = ()  # order: groups of steps that may come in either order
 
     def choice(self, key: str) -> ChoiceSpec | None:
         for choice in self.choices:
@@ -77,6 +78,7 @@ def spec_from_snapshot(snapshot: Mapping[str, Any]) -> QuestionSpec:
         categories=tuple(
             CategorySpec(key=c["key"], label=c["label"]) for c in snapshot.get("categories", [])
         ),
+        ties=tuple(frozenset(group) for group in snapshot.get("ties", [])),
     )
 
 
@@ -110,6 +112,7 @@ def spec_from_question(
             for c in choices
         ),
         categories=tuple(CategorySpec(key=c.key, label=c.label) for c in categories),
+        ties=tuple(frozenset(group) for group in getattr(question, "ties", None) or ()),
     )
 
 
@@ -177,8 +180,17 @@ def grade(question, answer: Mapping[str, Any]) -> Grade:
     if spec.kind == ORDER:
         given = [key for key in (answer.get("order") or []) if key in keys]
         rank = {c.key: c.correct_position or 0 for c in spec.choices}
+        # Declared ties: a tied step is right anywhere in its group's positions, and the group's steps share
+        # one rank, so their relative order never costs a pair.
+        span = {key: (rank[key], rank[key]) for key in keys}
+        for group in spec.ties:
+            members = [key for key in group if key in rank]
+            if members:
+                low, high = min(rank[k] for k in members), max(rank[k] for k in members)
+                span.update({key: (low, high) for key in members})
+                rank.update({key: low for key in members})
         place = {key: index + 1 for index, key in enumerate(given)}
-        marks = {key: place.get(key) == rank[key] for key in keys}
+        marks = {key: key in place and span[key][0] <= place[key] <= span[key][1] for key in keys}
         n = len(keys)
         if n < 2:
             full = all(marks.values())
@@ -189,7 +201,10 @@ def grade(question, answer: Mapping[str, Any]) -> Grade:
             for second in keys[i + 1 :]:
                 pairs += 1
                 both = first in place and second in place
-                if both and (place[first] < place[second]) == (rank[first] < rank[second]):
+                if both and (
+                    rank[first] == rank[second]
+                    or (place[first] < place[second]) == (rank[first] < rank[second])
+                ):
                     agree += 1
         full = all(marks.values())
         return Grade(score=1.0 if full else _round(agree / pairs), correct=full, marks=marks)
@@ -230,4 +245,4 @@ def snapshot(question, spec: QuestionSpec, citations: Sequence[Mapping[str, str]
         ],
         "categories": [{"key": c.key, "label": c.label} for c in spec.categories],
         "citations": [dict(citation) for citation in citations],
-    }
+    } | ({"ties": [sorted(group) for group in spec.ties]} if spec.ties else {})

@@ -332,10 +332,14 @@ def scores_from(quizzes: list[Quiz], stats: dict[int, AttemptStats]) -> list[Qui
 
 
 def eligibility_from(
-    course: Course, content: pathway.PathContent, done: set[int], stats: dict[int, AttemptStats]
+    course: Course,
+    content: pathway.PathContent,
+    done: set[int],
+    stats: dict[int, AttemptStats],
+    course_mastery: mastery_rules.CourseMastery | None = None,
 ) -> certificates.Eligibility:
     """certificates.eligibility_of() (the one rule) from data the dashboard already has: the path's lessons
-    and quizzes, the learner's completed lessons and attempt_stats()."""
+    and quizzes, the learner's completed lessons, attempt_stats() and the learner's mastery."""
     return certificates.eligibility_of(
         course,
         lesson_ids={lesson.pk for lesson in content.lessons},  # path_content([course]): this course's only
@@ -343,6 +347,8 @@ def eligibility_from(
         quizzes=quizzes_in_path_order(content),
         attempted={quiz_id for quiz_id, s in stats.items() if s.submitted},
         passed={quiz_id for quiz_id, s in stats.items() if s.passes_submitted},
+        best={quiz_id: s.best for quiz_id, s in stats.items()},
+        mastery=course_mastery,
     )
 
 
@@ -374,7 +380,7 @@ def dashboard(
         result.quizzes = scores_from(quizzes_in_path_order(content.path), stats)
         result.history = score_history(user, course)
         result.chart = chart_for(result.history) if result.history else None
-        result.eligibility = eligibility_from(course, content.path, done, stats)
+        result.eligibility = eligibility_from(course, content.path, done, stats, result.mastery)
         result.certificate = certificates.certificate_for(user, course)
     result.activity = recent_activity(user)
     result.days_active, result.first_active = days_active(user)

@@ -182,6 +182,7 @@ class _Course:
             if q.kind == "sort"
             else [],
             choices=choices,
+            ties=[list(group) for group in q.ties] if q.kind == "order" else [],
         )
 
     def document(self) -> s.Document:
@@ -303,7 +304,12 @@ class _Course:
         return s.Document.model_construct(
             format=1,
             course=s.Course.model_construct(
-                slug=c.slug, title=c.title, summary=c.summary, status=c.status, final_quiz=final
+                slug=c.slug,
+                title=c.title,
+                summary=c.summary,
+                status=c.status,
+                final_quiz=final,
+                completion=s.Completion.model_construct(**c.completion) if c.completion else None,
             ),
             sources=[
                 s.Source.model_construct(

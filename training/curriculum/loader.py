@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from training import models as m
+from training.completion import CompletionRule
 from training.curriculum import schema as s
 from training.curriculum.problems import CurriculumError, Problem
 from training.curriculum.validate import CourseDocument, assemble, validate_courses
@@ -251,6 +252,11 @@ class _Table:
             self.model.objects.bulk_update(changed, [field_name, "updated_at"], batch_size=500)
 
 
+def _completion(rule: s.Completion | None) -> dict:
+    """The course's completion rule as Course.completion stores it: its non-default values."""
+    return {} if rule is None else CompletionRule(**rule.model_dump()).stored()
+
+
 def _text(value: str | None) -> str:
     return value or ""
 
@@ -302,7 +308,15 @@ class _Writer:
         c = doc.course
         courses = self.table("courses", m.Course, m.Course.objects.filter(slug=c.slug))
         course = courses.sync(
-            {c.slug: {"slug": c.slug, "title": c.title, "summary": c.summary, "status": c.status}}
+            {
+                c.slug: {
+                    "slug": c.slug,
+                    "title": c.title,
+                    "summary": c.summary,
+                    "status": c.status,
+                    "completion": _completion(c.completion),
+                }
+            }
         )[c.slug]
         cid = self.course_id = course.pk
 
@@ -521,6 +535,7 @@ class _Writer:
                     "scenario": q.scenario,
                     "prompt": q.prompt,
                     "explanation": q.explanation,
+                    "ties": [list(group) for group in q.ties] if q.kind == "order" else [],
                     "variant_of": q.variant_of or "",
                 }
                 for q, quiz_id, lesson_id, i in placed

@@ -238,6 +238,8 @@ class Question(Item):
     citations: list[Citation] = []
     categories: list[Category] = []
     choices: Annotated[list[Choice], Field(min_length=2)]
+    # Order only: groups of choice keys whose steps may come in either order (validate.py checks them).
+    ties: list[Annotated[list[Key], Field(min_length=2)]] = []
 
 
 class Lesson(Item):
@@ -344,6 +346,17 @@ class Simulation(Item):
     nodes: Annotated[list[Node], Field(min_length=1)]
 
 
+class Completion(Item):
+    """What the certificate needs (training.completion; docs/progress.md). Defaults: the rule before this."""
+
+    lessons: Literal["all", "none"] = "all"
+    practice: Literal["attempted", "passed", "none"] = "attempted"
+    practice_min_percent: Annotated[int, Field(ge=0, le=100)] = 0
+    assessments: Literal["attempted", "passed", "none"] = "passed"
+    final: Literal["passed", "none"] = "passed"
+    mastery: Literal["none", "attempted", "familiar", "proficient", "mastered"] = "none"
+
+
 class Course(Item):
     MARKDOWN = ("summary",)
     slug: Slug
@@ -351,6 +364,7 @@ class Course(Item):
     summary: Text
     status: Status = "published"
     final_quiz: Slug | None = None
+    completion: Completion | None = None
 
 
 class Document(Item):

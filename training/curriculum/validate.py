@@ -184,6 +184,11 @@ class _Checker:
         if course.course.final_quiz and course.course.final_quiz not in quizzes:
             slug = course.course.final_quiz
             self.add(course.course, f"unknown quiz `{slug}`{_suggest(slug, quizzes)}", "final_quiz")
+        rule = course.course.completion
+        if rule is not None and rule.practice == "none" and rule.practice_min_percent:
+            self.add(
+                rule, "`practice_min_percent` needs `practice: attempted` or `passed`", "practice_min_percent"
+            )
 
         if course.tracks:
             dimensions = list(course.tracks[0].comparison)
@@ -294,6 +299,8 @@ class _Checker:
                         f" (it is for {' and '.join(kinds)} questions)",
                         name,
                     )
+        if kind != "order" and question.ties:
+            self.add(question, f"`ties` does not belong to a {kind} question (only order questions)", "ties")
         if kind != "sort" and question.categories:
             self.add(
                 question,
@@ -394,6 +401,32 @@ class _Checker:
         given = all(choice.position is not None for choice in question.choices)
         if missing and given:
             self.add(question, f"positions must be exactly 1…{n}; missing {', '.join(missing)}", "choices")
+        self.ties(question)
+
+    def ties(self, question: s.Question) -> None:
+        """`ties`: groups of steps that may come in either order: known keys, each step in one group at most,
+        and the steps of a group in consecutive positions (a gap would make the step between them movable)."""
+        choices = {choice.key: choice for choice in question.choices}
+        grouped: dict[str, int] = {}
+        for index, group in enumerate(question.ties):
+            for key in group:
+                if key not in choices:
+                    self.add(question, f"unknown choice `{key}`{_suggest(key, choices)}", "ties", index)
+                elif key in grouped:
+                    self.add(
+                        question, f"choice `{key}` is in more than one tie (or twice in one)", "ties", index
+                    )
+                grouped.setdefault(key, index)
+            positions = sorted(
+                p for key in set(group) if key in choices and (p := choices[key].position) is not None
+            )
+            if positions and positions != list(range(positions[0], positions[0] + len(positions))):
+                self.add(
+                    question,
+                    f"tied steps must be in consecutive positions (found {', '.join(map(str, positions))})",
+                    "ties",
+                    index,
+                )
 
     def sort(self, question: s.Question) -> None:
         categories = self.unique_keys(question.categories, "key", "category key")

@@ -187,6 +187,13 @@ class Course(Content):
         related_name="+",
         help_text="The quiz that must be passed for the certificate.",
     )
+    completion = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="What the certificate needs, authored in the course's YAML: the non-default values of "
+        "training.completion.CompletionRule ({} = the default rule).",
+    )
     content_version = models.CharField(
         max_length=16,
         default=new_token,
@@ -417,6 +424,11 @@ class Question(CourseContent):
     )
     tracks = models.ManyToManyField(Track, blank=True, related_name="questions")
     objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="questions")
+    ties = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Order questions: lists of choice keys whose steps may come in either order.",
+    )
 
     objects: ClassVar = QuestionQuerySet.as_manager()
 
