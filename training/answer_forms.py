@@ -23,6 +23,13 @@ from django.utils.crypto import salted_hmac
 from training.grading import MULTIPLE, ORDER, SINGLE, SORT, CategorySpec, QuestionSpec
 from training.plain_text import small_int
 
+# Certainty-based marking (training.grading.certainty_mark): the level and how it reads on the form.
+CERTAINTY_CHOICES = (
+    (1, "Low: a guess, or I am not sure (right +1, wrong 0)"),
+    (2, "Mid: fairly sure (right +2, wrong −2)"),
+    (3, "High: very sure (right +3, wrong −6)"),
+)
+
 
 def choice_token(scope: str, choice_pk: int | None) -> str:
     """The opaque value that names one choice in a form, stable within a scope ("attempt:12", "check:7")."""
@@ -62,6 +69,8 @@ class AnswerForm(forms.Form):
         data: Mapping[str, Any] | None = None,
         answer: Mapping[str, Any] | None = None,
         disabled: bool = False,
+        certainty: bool = False,
+        shown_certainty: int | None = None,
     ):
         super().__init__(data=data)
         self.spec = spec
@@ -71,7 +80,19 @@ class AnswerForm(forms.Form):
         self.tokens = field_names(spec, scope)  # choice key → token
         self.keys = {token: key for key, token in self.tokens.items()}
         self.shown_answer = dict(answer or {})
+        self.shown_certainty = shown_certainty
         self.add_fields()
+        if certainty:
+            # Certainty-based marking: how sure the learner is, asked with every answer (after its inputs, so
+            # its error shows after theirs).
+            self.fields["certainty"] = forms.TypedChoiceField(
+                choices=[(str(level), label) for level, label in CERTAINTY_CHOICES],
+                coerce=int,
+                error_messages={
+                    "required": "Choose how sure you are of your answer.",
+                    "invalid_choice": "Choose low, mid or high certainty.",
+                },
+            )
 
     def add_fields(self) -> None:
         raise NotImplementedError
@@ -127,6 +148,27 @@ class AnswerForm(forms.Form):
     def answer(self) -> dict[str, Any]:
         """The answer in the stored shape; only after is_valid()."""
         return self.cleaned_data["answer"]
+
+    @property
+    def asks_certainty(self) -> bool:
+        return "certainty" in self.fields
+
+    @property
+    def certainty(self) -> int | None:
+        """The certainty chosen (1–3) when the quiz asks for it; only after is_valid()."""
+        return self.cleaned_data.get("certainty") if self.asks_certainty else None
+
+    @property
+    def certainty_choices(self) -> tuple[FieldChoice, ...]:
+        """The certainty radio buttons, with the posted (after an error) or stored choice checked."""
+        if self.is_bound:
+            chosen = next(iter(self.posted("certainty")), "")
+        else:
+            chosen = str(self.shown_certainty or "")
+        return tuple(
+            FieldChoice(token=str(level), text=label, checked=str(level) == chosen)
+            for level, label in CERTAINTY_CHOICES
+        )
 
 
 class ChoiceAnswerForm(AnswerForm):

@@ -18,7 +18,7 @@ job (quizzes.InAttempt, lessons.InLessonCheck, review.InReview):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -39,6 +39,7 @@ class Previous:
     row: Model | None
     answer: dict[str, Any]
     snapshot: dict[str, Any]
+    certainty: int | None = None  # certainty-based marking: the level given with it
 
 
 class AlreadyRecorded(Exception):  # noqa: N818 - a signal from store(), not an error to report
@@ -59,6 +60,7 @@ class NewAnswer:
     answer: dict[str, Any]  # parsed by the question's answer form
     snapshot: dict[str, Any]  # what was shown, with the answer key and citations
     when: datetime
+    certainty: int | None = None  # certainty-based marking: 1 low, 2 mid, 3 high (None: not asked)
 
 
 class Recorder(Protocol):
@@ -101,15 +103,19 @@ def answer_question(
     answer: dict[str, Any],
     recorder: Recorder,
     when: datetime | None = None,
+    certainty: int | None = None,
 ) -> Answered:
     """Grade `answer` (parsed by the question's answer form) once, record it, schedule a review, and return
-    the feedback. `spec` is the question as shown (choices in the order shown)."""
+    the feedback. `spec` is the question as shown (choices in the order shown); `certainty` (1–3) is the
+    learner's certainty when the quiz uses certainty-based marking (the grade carries its mark)."""
     when = (when or datetime.now(UTC)).astimezone(UTC)
     snap = question_snapshot(question, spec)
-    new = NewAnswer(user=user, question=question, spec=spec, answer=answer, snapshot=snap, when=when)
+    new = NewAnswer(
+        user=user, question=question, spec=spec, answer=answer, snapshot=snap, when=when, certainty=certainty
+    )
     previous = recorder.find_previous(new)
     if previous is None:
-        graded = grading.grade(spec, answer)
+        graded = replace(grading.grade(spec, answer), certainty=certainty)
         try:
             row = recorder.store(new, graded)
         except AlreadyRecorded as repeat:
@@ -132,7 +138,7 @@ def answer_question(
                 recorded=True,
                 row=row or log,
             )
-    graded = grading.grade(previous.snapshot, previous.answer)
+    graded = replace(grading.grade(previous.snapshot, previous.answer), certainty=previous.certainty)
     return Answered(
         answer=previous.answer,
         grade=graded,

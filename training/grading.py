@@ -135,6 +135,12 @@ class Grade:
     score: float
     correct: bool
     marks: dict[str, bool] = field(default_factory=dict)
+    certainty: int | None = None  # certainty-based marking: the level given with the answer (1–3)
+
+    @property
+    def cbm_mark(self) -> float | None:
+        """The certainty-based mark (−6 to 3), when the answer came with a certainty."""
+        return certainty_mark(self.score, self.certainty) if self.certainty else None
 
     @property
     def percent(self) -> int:
@@ -219,6 +225,19 @@ def grade(question, answer: Mapping[str, Any]) -> Grade:
         )
 
     raise ValueError(f"unknown question kind: {spec.kind!r}")
+
+
+# --- Certainty-based marking (Gardner-Medwin, as in Moodle) ---------------------------------------------------
+
+CERTAINTY_LEVELS = {1: "Low", 2: "Mid", 3: "High"}
+CBM_MARKS = {1: (1.0, 0.0), 2: (2.0, -2.0), 3: (3.0, -6.0)}  # certainty → (mark when right, mark when wrong)
+
+
+def certainty_mark(score: float, certainty: int) -> float:
+    """The certainty-based mark of an answer with `score` (0–1) given at `certainty` (1–3): +1/+2/+3 when right,
+    0/−2/−6 when wrong; a partly right answer earns the mix in proportion to its score (rules in docs/scoring.md)."""
+    right, wrong = CBM_MARKS[certainty]
+    return round(score * right + (1 - score) * wrong, 4)
 
 
 # --- Snapshots -------------------------------------------------------------------------------------------------

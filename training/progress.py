@@ -27,6 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from training import certificates, pathway, review
 from training import mastery as mastery_rules
 from training.activity import Activity, days_active, recent_activity
+from training.calibration import CalibrationChart, Level, calibration_chart, calibration_for_user
 from training.content_cache import cached, make_key
 from training.models import (
     Course,
@@ -211,6 +212,8 @@ class Dashboard:
     quizzes: list[QuizScores] = field(default_factory=list)
     history: list[HistoryPoint] = field(default_factory=list)
     chart: Chart | None = None
+    calibration: list[Level] | None = None  # certainty-based marking: accuracy per certainty level
+    calibration_chart: CalibrationChart | None = None
     activity: list[Activity] = field(default_factory=list)
     days_active: int = 0
     first_active: date | None = None
@@ -380,6 +383,8 @@ def dashboard(
         result.quizzes = scores_from(quizzes_in_path_order(content.path), stats)
         result.history = score_history(user, course)
         result.chart = chart_for(result.history) if result.history else None
+        result.calibration = calibration_for_user(user, course)
+        result.calibration_chart = calibration_chart(result.calibration) if result.calibration else None
         result.eligibility = eligibility_from(course, content.path, done, stats, result.mastery)
         result.certificate = certificates.certificate_for(user, course)
     result.activity = recent_activity(user)

@@ -181,6 +181,8 @@ class InAttempt:
                     answer=new.answer,
                     score=graded.score,
                     correct=graded.correct,
+                    certainty=graded.certainty,
+                    mark=graded.cbm_mark,
                     snapshot={**new.snapshot, "chosen": new.answer},
                     answered_at=new.when,
                 )
@@ -194,7 +196,9 @@ class InAttempt:
 
 
 def _standing(response: Response) -> Previous:
-    return Previous(row=response, answer=response.answer, snapshot=response.snapshot)
+    return Previous(
+        row=response, answer=response.answer, snapshot=response.snapshot, certainty=response.certainty
+    )
 
 
 def _chosen_keys(kind: str, answer: dict[str, Any]) -> list[str]:
@@ -215,17 +219,22 @@ def submit_attempt(*, user, attempt: QuizAttempt, now: datetime | None = None) -
         )
         if locked.is_submitted:
             return locked, False
-        scores = list(Response.objects.filter(attempt=locked).values_list("score", flat=True))
+        rows = list(Response.objects.filter(attempt=locked).values_list("score", "mark"))
         max_score = float(len(locked.question_ids))
-        score = round(sum(scores), 4)
+        score = round(sum(row[0] for row in rows), 4)
         percent = round(100 * score / max_score, 2) if max_score else 0.0
         values = {
             "submitted_at": _now(now),
             "score": score,
             "max_score": max_score,
             "percent": percent,
+            # The pass mark applies to accuracy (percent), with or without certainty-based marking.
             "passed": percent >= locked.quiz.pass_mark,
         }
+        if locked.quiz.certainty:
+            # Average certainty-based mark per question; an unanswered question counts 0 (docs/scoring.md).
+            marks = sum(row[1] or 0.0 for row in rows)
+            values["mark_average"] = round(marks / max_score, 4) if max_score else 0.0
         # The conditional update is the guard that holds on every database: only one submit wins.
         won = QuizAttempt.objects.filter(pk=locked.pk, submitted_at__isnull=True).update(**values)
         if won:

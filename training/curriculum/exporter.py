@@ -243,6 +243,7 @@ class _Course:
                             shuffle=q.shuffle,
                             results=q.results,
                             draw=_draw(q),
+                            certainty=q.certainty,
                             status=q.status,
                             questions=[self.question(x) for x in quiz_questions[q.pk]],
                         )

@@ -505,6 +505,7 @@ class _Writer:
                     "results": q.results,
                     "draw_count": q.draw.count or 0 if q.draw else 0,
                     "draw_per_objective": q.draw.per_objective or 0 if q.draw else 0,
+                    "certainty": q.certainty,
                 }
                 for mod in doc.modules
                 for i, q in enumerate(mod.quizzes)

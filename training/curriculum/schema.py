@@ -282,6 +282,7 @@ class Quiz(Item):
     # Assessments: when the results show the answer key (training.models.Quiz.answer_key_shown).
     results: Literal["after-each-attempt", "after-last-attempt", "never"] = "after-last-attempt"
     draw: Draw | None = None  # default: every scenario once per attempt
+    certainty: bool = False  # certainty-based marking (docs/scoring.md)
     status: Status = "published"
     questions: Annotated[list[Question], Field(min_length=1)]
 

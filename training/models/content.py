@@ -362,6 +362,9 @@ class Quiz(CourseContent):
     draw_per_objective = models.PositiveSmallIntegerField(
         default=0, help_text="Questions drawn per learning objective in each attempt (0 = not by objective)."
     )
+    certainty = models.BooleanField(
+        default=False, help_text="Certainty-based marking: the learner says how sure they are of each answer."
+    )
 
     objects: ClassVar = ModulePartQuerySet.as_manager()
 

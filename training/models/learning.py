@@ -80,6 +80,9 @@ class QuizAttempt(models.Model):
     max_score = models.FloatField(null=True, blank=True)
     percent = models.FloatField(null=True, blank=True, help_text="0–100, set on submission.")
     passed = models.BooleanField(null=True, blank=True)
+    mark_average = models.FloatField(
+        null=True, blank=True, help_text="Certainty-based marking: average mark per question (−6 to 3)."
+    )
 
     objects = LearnerQuerySet.as_manager()
 
@@ -112,6 +115,10 @@ class Response(models.Model):
     answer = models.JSONField(help_text="What was chosen, in the shape training.grading reads.")
     score = models.FloatField(help_text="0.0–1.0")
     correct = models.BooleanField(help_text="Full marks.")
+    certainty = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Certainty-based marking: 1 low, 2 mid, 3 high."
+    )
+    mark = models.FloatField(null=True, blank=True, help_text="Certainty-based mark, −6 to 3.")
     snapshot = models.JSONField(
         help_text="Prompt, scenario, choices shown (text, key, correctness/position/category, feedback) and "
         "what was chosen, so later edits to the question do not rewrite history."

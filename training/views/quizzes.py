@@ -17,9 +17,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from training import quizzes
 from training.answer_forms import AnswerForm, answer_form
 from training.answering import Answered, answer_question
+from training.calibration import calibration_chart, calibration_for_attempt
 from training.content_cache import cached, make_key
 from training.feedback import Feedback, feedback_for
-from training.grading import QuestionSpec, spec_from_question
+from training.grading import CERTAINTY_LEVELS, QuestionSpec, spec_from_question
 from training.models import Question, Quiz, QuizAttempt, Response
 from training.views.base import (
     PROGRESS_CHANGED,
@@ -123,6 +124,7 @@ class QuestionPage:
     feedback: Feedback | None = None
     saved: bool = False  # assessment: answered, feedback held until the results
     notice: str = ""
+    certainty_note: str = ""  # certainty-based marking: the certainty given and its mark (with the feedback)
 
     @property
     def practice(self) -> bool:
@@ -192,8 +194,20 @@ def load_question(attempt: QuizAttempt, number: int) -> Question | None:
 
 def question_form(attempt: QuizAttempt, question: Question, spec: QuestionSpec, **kwargs) -> AnswerForm:
     return answer_form(
-        spec, scope=attempt_scope(attempt), id=f"q{question.pk}", prompt=question.prompt, **kwargs
+        spec,
+        scope=attempt_scope(attempt),
+        id=f"q{question.pk}",
+        prompt=question.prompt,
+        certainty=attempt.quiz.certainty,
+        **kwargs,
     )
+
+
+def certainty_note(certainty: int | None, mark: float | None) -> str:
+    """What a certainty-based mark says next to the feedback ("" without certainty-based marking)."""
+    if not certainty or mark is None:
+        return ""
+    return f"Your certainty: {CERTAINTY_LEVELS[certainty].lower()} ({certainty}). Mark: {mark:+g}."
 
 
 def question_page(
@@ -224,18 +238,26 @@ def question_page(
         return page
     if answered_now is not None:
         answer, feedback = answered_now.answer, answered_now.feedback
+        certainty, mark = answered_now.grade.certainty, answered_now.grade.cbm_mark
     else:
         stored = (
-            Response.objects.filter(attempt=attempt, question=question).values("answer", "snapshot").get()
+            Response.objects.filter(attempt=attempt, question=question)
+            .values("answer", "snapshot", "certainty", "mark")
+            .get()
         )
         answer, feedback = stored["answer"], None
+        certainty, mark = stored["certainty"], stored["mark"]
         if page.practice or attempt.is_submitted:
             feedback = feedback_for(stored["snapshot"], answer)
     if page.practice or attempt.is_submitted:
         page.feedback = feedback
+        page.certainty_note = certainty_note(certainty, mark)
     else:
+        # The mark would tell right from wrong: an assessment shows only the certainty given.
         page.saved = True
-        page.form = question_form(attempt, question, spec, answer=answer, disabled=True)
+        page.form = question_form(
+            attempt, question, spec, answer=answer, disabled=True, shown_certainty=certainty
+        )
     return page
 
 
@@ -269,6 +291,7 @@ def quiz_question(request: HtmxHttpRequest, slug: str, attempt_id: int, number: 
             spec=spec,
             answer=form.answer,
             recorder=quizzes.InAttempt(attempt),
+            certainty=form.certainty,
         )
     except quizzes.AttemptSubmitted as error:
         messages.info(request, str(error))
@@ -391,9 +414,11 @@ def quiz_results(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpRe
                 "given": given_answer(feedback) if feedback and not key_shown else None,
                 "snapshot": row.snapshot if row else None,
                 "prompt": row.snapshot.get("prompt") if row else prompts.get(qid, "A withdrawn question"),
+                "certainty_note": certainty_note(row.certainty, row.mark) if row else "",
             }
         )
     used = len(attempts)
+    calibration = calibration_for_attempt(responses.values()) if quiz.certainty else None
     return render(
         request,
         "training/quiz_results.html",
@@ -404,5 +429,7 @@ def quiz_results(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpRe
             "key_notice": "" if key_shown else answer_key_notice(quiz, attempts),
             "can_start": quizzes.can_start(quiz, used),
             "attempts_left": quizzes.attempts_left(quiz, used),
+            "calibration": calibration,
+            "calibration_chart": calibration_chart(calibration) if calibration else None,
         },
     )
