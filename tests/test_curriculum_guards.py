@@ -47,7 +47,7 @@ def test_guard_describes_itself_in_words():
     [
         ("", "the guard is empty"),
         ("trust >=", "expected a meter or a number, found the end"),
-        ("trust", "expected a comparison"),
+        ("5", "expected a comparison"),
         ("trust >= 30 and", "expected a meter or a number, found the end"),
         ("(trust > 1", "missing ')'"),
         ("trust > 1)", "unexpected ')'"),

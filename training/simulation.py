@@ -3,7 +3,9 @@
 A run keeps the learner's current node and meter values; each choice is one SimulationStep. `choose()` locks
 the run and checks that the post was made on the run's current node (and, when given, at the expected step
 number), so a double click, a second tab or a replayed form records at most one step and never skips a node.
-Guards are parsed with training.curriculum.guards (no eval) and evaluated on the run's current meters.
+Guards are parsed with training.curriculum.guards (no eval) and evaluated on the run's current meters and
+flags. What a choice does (effects, flags, delayed effects, branches, events) is training.simulation_rules,
+the same rules the staff map and the linter explore.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
+from training import simulation_rules as rules
 from training import versions
 from training.curriculum.guards import GuardError, parse_guard
 from training.models import Lesson, Meter, Node, Option, Simulation, SimulationRun, SimulationStep
@@ -123,11 +126,11 @@ class OptionView:
     reason: str = ""
 
 
-def guard_met(option: Option, values: dict[str, int]) -> bool:
+def guard_met(option: Option, values: dict[str, int], flags=()) -> bool:
     if not option.guard.strip():
         return True
     try:
-        return parse_guard(option.guard).evaluate(values)
+        return parse_guard(option.guard).evaluate(values, frozenset(flags))
     except GuardError:
         # A guard the loader would reject (or that names a removed meter) never opens an option.
         return False
@@ -142,14 +145,14 @@ def unavailable_reason(option: Option) -> str:
         return "Not available now."
 
 
-def available_options(options: list[Option], values: dict[str, int]) -> list[OptionView]:
+def available_options(options: list[Option], values: dict[str, int], flags=()) -> list[OptionView]:
     """Options to show at a node, in order: archived and draft ones never, hidden-when-unavailable ones only
     when their guard is met, show-when-unavailable ones always (marked unavailable with the reason)."""
     shown = []
     for option in options:
         if not option.is_published:  # the row rule: the node's simulation is visible
             continue
-        if guard_met(option, values):
+        if guard_met(option, values, flags):
             shown.append(OptionView(option, True))
         elif option.unavailable == Option.Unavailable.SHOW:
             shown.append(OptionView(option, False, unavailable_reason(option)))
@@ -162,6 +165,33 @@ def learner_options(node_id: int):
 
 def learner_meters(simulation_id: int) -> list[Meter]:
     return list(Meter.objects.visible().filter(simulation_id=simulation_id).in_order())
+
+
+def meter_ranges(meters: list[Meter]) -> list[rules.MeterRange]:
+    return [rules.MeterRange(m.key, m.min, m.max, m.start) for m in meters]
+
+
+def option_rule(option: Option, next_key: str) -> rules.OptionRule:
+    """The option as the step rules read it (`next_key`: its next node's key, "" for none)."""
+    fields = {
+        name: getattr(option, name)
+        for name in ("guard", "effects", "sets", "clears", "later", "branches", "follows", "breaks")
+    }
+    return rules.OptionRule.from_data(option.key, fields, next_key=next_key)
+
+
+def event_rules(events) -> list[rules.EventRule]:
+    """Simulation.events (a JSON list) as rules; malformed entries (the loader rejects them) are skipped."""
+    found = []
+    for item in events if isinstance(events, list) else []:
+        if isinstance(item, dict) and item.get("key") and item.get("node"):
+            found.append(rules.EventRule(str(item["key"]), str(item["node"]), str(item.get("when") or "")))
+    return found
+
+
+def run_state(run: SimulationRun, meters: list[Meter]) -> rules.RunState:
+    stored = {"flags": run.flags, "pending": run.pending, "fired": run.fired, "resume": run.resume_key}
+    return rules.state_from_run(meter_ranges(meters), meter_values(meters, run.meters), stored)
 
 
 # Runs ---------------------------------------------------------------------------------------------------------
@@ -223,11 +253,15 @@ class ChoiceResult:
     run: SimulationRun
     step: SimulationStep
     changes: list[MeterChange]
+    event_title: str = ""  # the node an event inserted, if one did
 
     @property
     def announcement(self) -> str:
         moved = [c.announce() for c in self.changes if c.delta or c.intended]
-        return "; ".join(moved) if moved else "No meter changed."
+        text = "; ".join(moved) if moved else "No meter changed."
+        if self.event_title:
+            text += f". Meanwhile: {self.event_title}"
+        return text
 
 
 def choose(
@@ -251,13 +285,28 @@ def choose(
         if option is None:
             raise InvalidChoice("That option is not one of the choices here.")
         meters = learner_meters(run.simulation_id)
-        before = meter_values(meters, run.meters)
-        if not guard_met(option, before):
+        state = run_state(run, meters)
+        before = state.values
+        if not guard_met(option, before, state.flags):
             raise InvalidChoice(f"That option is not available now: {unavailable_reason(option)}")
-        next_node = option.next_node
-        if next_node is None or next_node.simulation_id != run.simulation_id:
+        next_key = option.next_node.key if option.next_node is not None else ""
+        events = Simulation.objects.filter(pk=run.simulation_id).values_list("events", flat=True).first()
+        result = rules.step(
+            meters=meter_ranges(meters),
+            events=event_rules(events),
+            state=state,
+            option=option_rule(option, next_key),
+            number=last_number + 1,
+        )
+        next_node = (
+            Node.objects.active().filter(simulation_id=run.simulation_id, key=result.destination).first()
+            if result.destination
+            else None
+        )
+        if next_node is None:
             raise InvalidChoice("That option leads nowhere; the simulation needs fixing by its authors.")
-        after = apply_effects(meters, before, option.effects)
+        after = result.state.values
+        stored = rules.state_to_json(result.state)
         now = timezone.now()
         step = SimulationStep.objects.create(
             run=run,
@@ -266,18 +315,29 @@ def choose(
             option=option,
             meters_before=before,
             meters_after=after,
+            flags_after=stored["flags"],
+            delayed=[
+                {"effects": dict(item.effects), "sets": list(item.sets), "clears": list(item.clears)}
+                for item in result.applied
+            ],
+            event=result.event,
             created_at=now,
         )
         run.current_node = next_node
         run.meters = after
-        fields = ["current_node", "meters"]
+        run.flags, run.pending, run.fired = stored["flags"], stored["pending"], stored["fired"]
+        run.resume_key = "" if next_node.is_ending else stored["resume"]
+        fields = ["current_node", "meters", "flags", "pending", "fired", "resume_key"]
         if next_node.is_ending:
             run.finished_at = now
             run.ending = next_node
             fields += ["finished_at", "ending"]
         run.save(update_fields=fields)
         versions.bump_learner(user.pk)
-    return ChoiceResult(run=run, step=step, changes=meter_changes(meters, before, after, option.effects))
+    changes = meter_changes(meters, before, after, result.intended)
+    return ChoiceResult(
+        run=run, step=step, changes=changes, event_title=next_node.title if result.event else ""
+    )
 
 
 # Debrief ------------------------------------------------------------------------------------------------------

@@ -272,6 +272,8 @@ class _Course:
                         )
                         for mt in sim.meters.all()
                     ],
+                    flags=[s.SimFlag.model_construct(**f) for f in sim.flags],
+                    principles=[s.Principle.model_construct(**p) for p in sim.principles],
                     start=sim.start_node.key if sim.start_node else "",
                     nodes=[
                         s.Node.model_construct(
@@ -288,18 +290,25 @@ class _Course:
                                     key=o.key,
                                     text=o.text,
                                     effects=dict(o.effects),
+                                    sets=list(o.sets),
+                                    clears=list(o.clears),
+                                    later=[s.Later.model_construct(**item) for item in o.later],
                                     guard=o.guard or None,
                                     unavailable=o.unavailable,
                                     reason=o.reason,
                                     recommended=o.recommended,
+                                    follows=list(o.follows),
+                                    breaks=list(o.breaks),
                                     feedback=o.feedback,
-                                    next=o.next_node.key if o.next_node else "",
+                                    branches=[s.Branch.model_construct(**b) for b in o.branches],
+                                    next=o.next_node.key if o.next_node else None,
                                 )
                                 for o in n.options.all()
                             ],
                         )
                         for n in sim_nodes
                     ],
+                    events=[s.Event.model_construct(**e) for e in sim.events],
                 )
             )
         return s.Document.model_construct(

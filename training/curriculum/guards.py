@@ -4,17 +4,19 @@
     or_expr    := and_expr ("or" and_expr)*
     and_expr   := not_expr ("and" not_expr)*
     not_expr   := "not" not_expr | "(" or_expr ")" | comparison
-    comparison := operand ("<" | "<=" | ">" | ">=" | "==" | "!=") operand
+    comparison := operand ("<" | "<=" | ">" | ">=" | "==" | "!=") operand | flag
     operand    := meter key | integer (optionally negative)
+    flag       := flag key (a name not followed by a comparison: true when the run has set the flag)
 
-`parse_guard(text)` returns a Guard with `.meters` (the meter keys it names), `.evaluate(values)` and
-`.describe()` (the condition in words, used as the default "why unavailable" reason).
+`parse_guard(text)` returns a Guard with `.meters` and `.flags` (the keys it names), `.evaluate(values,
+flags)` and `.describe()` (the condition in words, used as the default "why unavailable" reason).
 """
 
 from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 __all__ = ["Guard", "GuardError", "parse_guard"]
@@ -82,11 +84,14 @@ class Compare:
     op: str
     right: str | int
 
-    def evaluate(self, values: dict[str, int]) -> bool:
+    def evaluate(self, values: dict[str, int], flags: Collection[str] = ()) -> bool:
         return _COMPARE[self.op][0](_value(self.left, values), _value(self.right, values))
 
     def names(self) -> set[str]:
         return {side for side in (self.left, self.right) if isinstance(side, str)}
+
+    def flag_names(self) -> set[str]:
+        return set()
 
     def describe(self, nested: bool = False) -> str:
         left, op, right = self.left, self.op, self.right
@@ -96,19 +101,41 @@ class Compare:
 
 
 @dataclass(frozen=True)
-class Not:
-    operand: Compare | Not | And | Or
+class Flag:
+    key: str
 
-    def evaluate(self, values: dict[str, int]) -> bool:
-        return not self.operand.evaluate(values)
+    def evaluate(self, values: dict[str, int], flags: Collection[str] = ()) -> bool:
+        return self.key in flags
+
+    def names(self) -> set[str]:
+        return set()
+
+    def flag_names(self) -> set[str]:
+        return {self.key}
+
+    def describe(self, nested: bool = False) -> str:
+        return f"{self.key} is set"
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Compare | Flag | Not | And | Or
+
+    def evaluate(self, values: dict[str, int], flags: Collection[str] = ()) -> bool:
+        return not self.operand.evaluate(values, flags)
 
     def names(self) -> set[str]:
         return self.operand.names()
+
+    def flag_names(self) -> set[str]:
+        return self.operand.flag_names()
 
     def describe(self, nested: bool = False) -> str:
         if isinstance(self.operand, Compare):
             negated = self.operand
             return Compare(negated.left, _NEGATE[negated.op], negated.right).describe()
+        if isinstance(self.operand, Flag):
+            return f"{self.operand.key} is not set"
         return f"not ({self.operand.describe()})"
 
 
@@ -116,11 +143,14 @@ class Not:
 class And:
     parts: tuple
 
-    def evaluate(self, values: dict[str, int]) -> bool:
-        return all(part.evaluate(values) for part in self.parts)
+    def evaluate(self, values: dict[str, int], flags: Collection[str] = ()) -> bool:
+        return all(part.evaluate(values, flags) for part in self.parts)
 
     def names(self) -> set[str]:
         return set().union(*(part.names() for part in self.parts))
+
+    def flag_names(self) -> set[str]:
+        return set().union(*(part.flag_names() for part in self.parts))
 
     def describe(self, nested: bool = False) -> str:
         text = " and ".join(
@@ -133,11 +163,14 @@ class And:
 class Or:
     parts: tuple
 
-    def evaluate(self, values: dict[str, int]) -> bool:
-        return any(part.evaluate(values) for part in self.parts)
+    def evaluate(self, values: dict[str, int], flags: Collection[str] = ()) -> bool:
+        return any(part.evaluate(values, flags) for part in self.parts)
 
     def names(self) -> set[str]:
         return set().union(*(part.names() for part in self.parts))
+
+    def flag_names(self) -> set[str]:
+        return set().union(*(part.flag_names() for part in self.parts))
 
     def describe(self, nested: bool = False) -> str:
         text = " or ".join(p.describe(nested=True) for p in self.parts)
@@ -156,14 +189,18 @@ def _value(operand: str | int, values: dict[str, int]) -> int:
 @dataclass(frozen=True)
 class Guard:
     text: str
-    expression: Compare | Not | And | Or
+    expression: Compare | Flag | Not | And | Or
 
     @property
     def meters(self) -> frozenset[str]:
         return frozenset(self.expression.names())
 
-    def evaluate(self, meters: dict[str, int]) -> bool:
-        return self.expression.evaluate(meters)
+    @property
+    def flags(self) -> frozenset[str]:
+        return frozenset(self.expression.flag_names())
+
+    def evaluate(self, meters: dict[str, int], flags: Collection[str] = ()) -> bool:
+        return self.expression.evaluate(meters, flags)
 
     def describe(self) -> str:
         return self.expression.describe()
@@ -235,8 +272,11 @@ class _Parser:
             raise GuardError("expected a meter or a number, found the end", token.column)
         raise GuardError(f"expected a meter or a number, found {token.text!r}", token.column)
 
-    def comparison(self) -> Compare:
+    def comparison(self) -> Compare | Flag:
+        name = self.current if self.current.kind == "name" else None
         left = self.operand()
+        if name is not None and not self.at("op"):
+            return Flag(name.text)  # a bare name is a flag: true when the run has set it
         if not self.at("op"):
             found = "the end" if self.at("end") else repr(self.current.text)
             raise GuardError(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from training.curriculum import schema as s
 from training.curriculum.problems import Problem
+from training.curriculum.simlint import lint_simulation
 from training.curriculum.validate import CourseDocument
 from training.markup import glossary_links
 
@@ -41,6 +42,7 @@ def lint_course(course: CourseDocument) -> LintResult:
             if not choice.feedback.strip():
                 warn(choice, f"choice `{choice.key}` of question `{question.slug}` has no feedback")
     for simulation in course.simulations:
+        lint_simulation(simulation, warn, result.coverage.append)
         for node in simulation.nodes:
             for option in node.options:
                 if not option.feedback.strip():

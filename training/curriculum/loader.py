@@ -613,6 +613,9 @@ class _Writer:
                     "title": sim.title,
                     "role": sim.role,
                     "situation": sim.situation,
+                    "flags": [{"key": f.key, "label": f.label} for f in sim.flags],
+                    "principles": [p.model_dump(exclude_defaults=True) for p in sim.principles],
+                    "events": [e.model_dump(exclude_defaults=True) for e in sim.events],
                 }
                 for i, sim in enumerate(doc.simulations)
             }
@@ -698,12 +701,18 @@ class _Writer:
                     "position": i,
                     "text": o.text,
                     "effects": o.effects,
+                    "sets": o.sets,
+                    "clears": o.clears,
+                    "later": [item.model_dump(exclude_defaults=True) for item in o.later],
                     "guard": _text(o.guard),
                     "unavailable": o.unavailable,
                     "reason": o.reason,
                     "recommended": o.recommended,
+                    "follows": o.follows,
+                    "breaks": o.breaks,
                     "feedback": o.feedback,
-                    "next_node_id": node_rows[(sid, o.next)].pk,
+                    "branches": [{"when": b.when, "next": b.next} for b in o.branches],
+                    "next_node_id": node_rows[(sid, o.next)].pk if o.next is not None else None,
                 }
                 for sid, n in all_nodes
                 for i, o in enumerate(n.options)

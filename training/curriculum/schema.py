@@ -306,17 +306,40 @@ class Meter(Item):
     start: int
 
 
+class Later(Item):
+    """A consequence an option schedules `after` decisions ahead: effects, flags, an event."""
+
+    STORED_AS = "Option"  # a JSON list in that model
+    after: Annotated[int, Field(ge=1, le=100)]
+    effects: dict[Key, int] = {}
+    sets: list[Key] = []
+    clears: list[Key] = []
+    event: Key | None = None
+
+
+class Branch(Item):
+    STORED_AS = "Option"  # a JSON list in that model
+    when: Text
+    next: Key
+
+
 class Option(Item):
     MARKDOWN = ("feedback",)
     key: Key
     text: Text
     effects: dict[Key, int] = {}
+    sets: list[Key] = []
+    clears: list[Key] = []
+    later: list[Later] = []
     guard: Text | None = None
     unavailable: Literal["show", "hide"] = "show"
     reason: str = ""
     recommended: bool = False
+    follows: list[Key] = []
+    breaks: list[Key] = []
     feedback: str = ""
-    next: Key
+    branches: list[Branch] = []
+    next: Key | None = None
 
 
 class Node(Item):
@@ -332,6 +355,32 @@ class Node(Item):
     options: list[Option] = []
 
 
+class SimFlag(Item):
+    """A named yes/no fact of a run ("the press knows"): unset at the start, set and cleared by options."""
+
+    STORED_AS = "Simulation"  # a JSON list in that model
+    key: Key
+    label: Text
+
+
+class Principle(Item):
+    """What the debrief judges a path by: options follow or break it; tied to a learning objective."""
+
+    STORED_AS = "Simulation"  # a JSON list in that model
+    key: Key
+    label: Text
+    objective: Slug | None = None
+
+
+class Event(Item):
+    """A node inserted into the story the first time `when` holds (or when a `later` item names it)."""
+
+    STORED_AS = "Simulation"  # a JSON list in that model
+    key: Key
+    when: Text | None = None
+    node: Key
+
+
 class Simulation(Item):
     MARKDOWN = ("role", "situation")
     slug: Slug
@@ -343,8 +392,11 @@ class Simulation(Item):
     tracks: list[Slug] = []
     objectives: list[Slug] = []
     meters: Annotated[list[Meter], Field(min_length=1)]
+    flags: list[SimFlag] = []
+    principles: list[Principle] = []
     start: Key
     nodes: Annotated[list[Node], Field(min_length=1)]
+    events: list[Event] = []
 
 
 class Completion(Item):

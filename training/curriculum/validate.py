@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from training.curriculum import schema as s
+from training.curriculum import simtext as simulation_text
 from training.curriculum.guards import GuardError, parse_guard
 from training.curriculum.problems import Problem
 from training.markup import check_markdown, glossary_links
@@ -471,14 +472,42 @@ class _Checker:
                     "start",
                 )
         nodes = self.unique_keys(sim.nodes, "key", "node key")
+        flags = self.unique_keys(sim.flags, "key", "flag key")
+        for flag in sim.flags:
+            if flag.key in meters:
+                self.add(flag, f"flag `{flag.key}` has the key of a meter: guards could not tell them apart")
+        principles = self.unique_keys(sim.principles, "key", "principle key")
+        for principle in sim.principles:
+            if principle.objective is not None and principle.objective not in self.objectives:
+                slug = principle.objective
+                self.add(
+                    principle, f"unknown objective `{slug}`{_suggest(slug, self.objectives)}", "objective"
+                )
+        events = self.unique_keys(sim.events, "key", "event key")
+        scheduled = {item.event for n in sim.nodes for o in n.options for item in o.later if item.event}
+        for event in sim.events:
+            if event.node not in nodes:
+                self.add(event, f"unknown node `{event.node}`{_suggest(event.node, nodes)}", "node")
+            if event.when is None and event.key not in scheduled:
+                self.add(
+                    event, "an event needs `when`, or an option's `later` naming it: it could never happen"
+                )
+            if event.when is not None:
+                self.condition(event, event.when, "when", meters, flags)
+        event_nodes = {event.node for event in sim.events}
+        context = _SimContext(meters, nodes, flags, principles, events, event_nodes)
         if sim.start not in nodes:
             self.add(sim, f"unknown start node `{sim.start}`{_suggest(sim.start, nodes)}", "start")
         if not any(node.ending for node in sim.nodes):
             self.add(sim, "a simulation needs at least one ending node (`ending: true`)", "nodes")
 
         edges: dict[str, set[str]] = defaultdict(set)
+        resumes: set[str] = set()
         for node in sim.nodes:
             self.refs(node, "lessons", self.lessons, "lesson")
+            for name in ("situation", "debrief"):
+                for message in simulation_text.check(getattr(node, name), meters, flags):
+                    self.add(node, message, name)
             if node.ending:
                 if node.options:
                     self.add(
@@ -503,12 +532,16 @@ class _Checker:
                     "recommended",
                 )
             for option in node.options:
-                self.option(option, meters, nodes)
-                if option.next in nodes and not node.ending:
-                    edges[node.key].add(option.next)
+                self.option(option, context, node)
+                for target in [option.next, *(branch.next for branch in option.branches)]:
+                    if target in nodes and not node.ending:
+                        edges[node.key].add(target)
+                if option.next is None and not node.ending:
+                    resumes.add(node.key)
 
         if sim.start in nodes:
-            reachable = _reach({sim.start}, edges)
+            # Event nodes can be inserted anywhere; an option that resumes returns to the story, which ends.
+            reachable = _reach({sim.start} | (event_nodes & set(nodes)), edges)
             for node in sim.nodes:
                 if node.key not in reachable and nodes.get(node.key) is node:
                     self.add(node, f"node `{node.key}` cannot be reached from the start node `{sim.start}`")
@@ -516,39 +549,86 @@ class _Checker:
             for source, targets in edges.items():
                 for target in targets:
                     reverse[target].add(source)
-            can_end = _reach({node.key for node in sim.nodes if node.ending}, reverse)
+            can_end = _reach({node.key for node in sim.nodes if node.ending} | resumes, reverse)
             for node in sim.nodes:
                 if node.key in reachable and node.key not in can_end and node.options and not node.ending:
                     self.add(node, f"no ending can be reached from node `{node.key}` (a cycle with no exit)")
 
-    def option(self, option: s.Option, meters: dict[str, s.Meter], nodes: dict[str, s.Node]) -> None:
-        if option.next not in nodes:
-            self.add(option, f"unknown node `{option.next}`{_suggest(option.next, nodes)}", "next")
-        for key, change in option.effects.items():
+    def option(self, option: s.Option, sim: _SimContext, node: s.Node) -> None:
+        if option.next is None:
+            if node.key not in sim.event_nodes:
+                self.add(option, "`next` is required (only the options of an event's node may leave it out)")
+        elif option.next not in sim.nodes:
+            self.add(option, f"unknown node `{option.next}`{_suggest(option.next, sim.nodes)}", "next")
+        self.effects(option, option.effects, sim.meters, ("effects",))
+        self.flag_refs(option, option.sets, sim.flags, "sets")
+        self.flag_refs(option, option.clears, sim.flags, "clears")
+        for item in option.later:
+            self.effects(item, item.effects, sim.meters, ("effects",))
+            self.flag_refs(item, item.sets, sim.flags, "sets")
+            self.flag_refs(item, item.clears, sim.flags, "clears")
+            if item.event is not None and item.event not in sim.events:
+                self.add(item, f"unknown event `{item.event}`{_suggest(item.event, sim.events)}", "event")
+        for name in ("follows", "breaks"):
+            for key in getattr(option, name):
+                if key not in sim.principles:
+                    self.add(option, f"unknown principle `{key}`{_suggest(key, sim.principles)}", name)
+        for branch in option.branches:
+            self.condition(branch, branch.when, "when", sim.meters, sim.flags)
+            if branch.next not in sim.nodes:
+                self.add(branch, f"unknown node `{branch.next}`{_suggest(branch.next, sim.nodes)}", "next")
+        if option.guard is not None:
+            self.condition(option, option.guard, "guard", sim.meters, sim.flags)
+
+    def effects(
+        self, item: s.Item, effects: dict[str, int], meters: dict[str, s.Meter], where: tuple
+    ) -> None:
+        for key, change in effects.items():
             meter = meters.get(key)
             if meter is None:
-                self.add(option, f"unknown meter `{key}`{_suggest(key, meters)} in effects", "effects", key)
+                self.add(item, f"unknown meter `{key}`{_suggest(key, meters)} in effects", *where, key)
             elif abs(change) > meter.max - meter.min:
                 self.add(
-                    option,
+                    item,
                     f"effect {change:+d} on `{key}` is larger than the meter's whole range"
                     f" ({meter.min}…{meter.max})",
-                    "effects",
+                    *where,
                     key,
                 )
-        if option.guard is not None:
-            try:
-                guard = parse_guard(option.guard)
-            except GuardError as exc:
-                self.add(option, f"guard does not parse: {exc}", "guard")
-            else:
-                for name in sorted(guard.meters - set(meters)):
-                    self.add(
-                        option,
-                        f"guard names unknown meter `{name}`{_suggest(name, meters)}"
-                        f" (meters: {', '.join(meters)})",
-                        "guard",
-                    )
+
+    def flag_refs(self, item: s.Item, keys: list[str], flags: dict[str, s.SimFlag], name: str) -> None:
+        for key in keys:
+            if key not in flags:
+                self.add(item, f"unknown flag `{key}`{_suggest(key, flags)}", name)
+
+    def condition(self, item: s.Item, text: str, name: str, meters: dict, flags: dict) -> None:
+        """A guard, a branch's `when` or an event's `when`: it parses and names only meters and flags."""
+        try:
+            guard = parse_guard(text)
+        except GuardError as exc:
+            self.add(item, f"{name} does not parse: {exc}", name)
+            return
+        for key in sorted(guard.meters - set(meters)):
+            self.add(
+                item,
+                f"{name} names unknown meter `{key}`{_suggest(key, meters)} (meters: {', '.join(meters)})",
+                name,
+            )
+        for key in sorted(guard.flags - set(flags)):
+            hint = f" (`{key}` is a meter: compare it, e.g. `{key} >= 30`)" if key in meters else ""
+            self.add(item, f"{name} names unknown flag `{key}`{hint or _suggest(key, flags)}", name)
+
+
+@dataclass
+class _SimContext:
+    """What an option's references are checked against."""
+
+    meters: dict[str, s.Meter]
+    nodes: dict[str, s.Node]
+    flags: dict[str, s.SimFlag]
+    principles: dict[str, s.Principle]
+    events: dict[str, s.Event]
+    event_nodes: set[str]
 
 
 def _reach(starts: set[str], edges: dict[str, set[str]]) -> set[str]:

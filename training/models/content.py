@@ -516,6 +516,13 @@ class Simulation(CourseContent):
     )
     tracks = models.ManyToManyField(Track, blank=True, related_name="simulations")
     objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="simulations")
+    flags = models.JSONField(default=list, blank=True, help_text='Flags: [{"key": …, "label": …}].')
+    principles = models.JSONField(
+        default=list, blank=True, help_text='What the debrief judges: [{"key", "label", "objective"}].'
+    )
+    events = models.JSONField(
+        default=list, blank=True, help_text='Nodes a condition inserts: [{"key", "when", "node"}].'
+    )
 
     objects: ClassVar = ModulePartQuerySet.as_manager()
 
@@ -579,13 +586,23 @@ class Option(Content):
     key = models.SlugField(max_length=50)
     text = models.TextField()
     effects = models.JSONField(default=dict, blank=True, help_text="Meter key → integer change.")
+    sets = models.JSONField(default=list, blank=True, help_text="Flag keys this option sets.")
+    clears = models.JSONField(default=list, blank=True, help_text="Flag keys this option clears.")
+    later = models.JSONField(
+        default=list, blank=True, help_text='Delayed: [{"after": n, "effects", "sets", "clears", "event"}].'
+    )
     guard = models.CharField(
         max_length=500, blank=True, help_text="Condition, e.g. trust >= 30 and not x < 5."
     )
     unavailable = models.CharField(max_length=4, choices=Unavailable.choices, default=Unavailable.SHOW)
     reason = models.CharField(max_length=300, blank=True)
     recommended = models.BooleanField(default=False)
+    follows = models.JSONField(default=list, blank=True, help_text="Principle keys this option follows.")
+    breaks = models.JSONField(default=list, blank=True, help_text="Principle keys this option breaks.")
     feedback = models.TextField(blank=True, help_text="Markdown, shown in the debrief.")
+    branches = models.JSONField(
+        default=list, blank=True, help_text='Ordered [{"when": guard, "next": node key}]; else next node.'
+    )
     next_node = models.ForeignKey(
         Node, null=True, blank=True, on_delete=models.PROTECT, related_name="incoming_options"
     )

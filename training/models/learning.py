@@ -158,6 +158,12 @@ class SimulationRun(models.Model):
     simulation = models.ForeignKey(Simulation, on_delete=models.PROTECT, related_name="runs")
     current_node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     meters = models.JSONField(default=dict, help_text="Meter key → current value.")
+    flags = models.JSONField(default=list, blank=True, help_text="Keys of the flags set now.")
+    pending = models.JSONField(default=list, blank=True, help_text="Delayed effects and events not yet due.")
+    fired = models.JSONField(default=list, blank=True, help_text="Keys of the events that have happened.")
+    resume_key = models.CharField(
+        max_length=50, blank=True, help_text="The node an event interrupted (where its options resume)."
+    )
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     ending = models.ForeignKey(Node, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -190,6 +196,9 @@ class SimulationStep(models.Model):
     option = models.ForeignKey(Option, on_delete=models.PROTECT, related_name="steps")
     meters_before = models.JSONField()
     meters_after = models.JSONField()
+    flags_after = models.JSONField(default=list, blank=True, help_text="Flags set after this decision.")
+    delayed = models.JSONField(default=list, blank=True, help_text="Delayed effects that fell due here.")
+    event = models.CharField(max_length=50, blank=True, help_text="The event this decision set off.")
     created_at = models.DateTimeField()
 
     class Meta:
