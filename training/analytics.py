@@ -45,6 +45,10 @@ HARD_FACILITY = 30.0  # percent: most learners fail the question
 WEAK_DISCRIMINATION = 0.2  # below this, the question does not separate stronger from weaker learners
 # The share of right answers that puts an objective "at 80 %" on the instructor table (not a mastery level).
 OBJECTIVE_AT_80_PERCENT = 80.0
+# A distractor (a wrong option of a single or select-all question) that no first attempt picked is flagged
+# once the question has this many first-attempt responses: with fewer, nobody picking it may be chance
+# (an option a fair share of learners would pick, 5 %, goes unpicked by 20 learners about a third of the time).
+UNPICKED_MIN_RESPONSES = 20
 
 
 def members(cohort: Cohort) -> QuerySet:
@@ -162,6 +166,14 @@ class QuestionStats:
         return next((c for c in self.choices if c.misconception), None)
 
     @property
+    def unpicked(self) -> list[ChoiceStats]:
+        """Distractors no first attempt picked, once there are UNPICKED_MIN_RESPONSES responses: options that
+        do no work (item-writing; the curriculum linter cannot see this without answers)."""
+        if not self.picks_apply or self.responses < UNPICKED_MIN_RESPONSES:
+            return []
+        return [c for c in self.choices if not c.choice.correct and not c.picks and not c.choice.archived]
+
+    @property
     def hard(self) -> bool:
         return self.facility is not None and self.facility < HARD_FACILITY
 
@@ -180,6 +192,12 @@ class QuestionStats:
             flags.append(f"Does not discriminate (index under {WEAK_DISCRIMINATION:g})")
         if self.misconception:
             flags.append(f"Likely misconception: option {self.misconception.choice.key}")
+        if self.unpicked:
+            keys = ", ".join(c.choice.key for c in self.unpicked)
+            flags.append(
+                f"Distractor picked by nobody: option{'s' if len(self.unpicked) != 1 else ''} {keys}"
+                f" ({self.responses} first attempts)"
+            )
         return flags
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from training.curriculum import schema as s
+from training.curriculum.itemlint import lint_items
 from training.curriculum.problems import Problem
 from training.curriculum.simlint import lint_simulation
 from training.curriculum.validate import CourseDocument
@@ -72,5 +73,6 @@ def lint_course(course: CourseDocument) -> LintResult:
             listed = "; ".join(f"{heading} ¶{n}" for heading, n in uncited)
             result.coverage.append(f"  uncited: {listed}")
             warn(source, f"{len(uncited)} paragraph{'s' if len(uncited) != 1 else ''} never cited: {listed}")
+    lint_items(course, warn)
     result.warnings.sort()
     return result

@@ -402,6 +402,7 @@ class Simulation(Item):
 class Completion(Item):
     """What the certificate needs (training.completion; docs/progress.md). Defaults: the rule before this."""
 
+    STORED_AS = "Course"  # a JSON field of that model
     lessons: Literal["all", "none"] = "all"
     practice: Literal["attempted", "passed", "none"] = "attempted"
     practice_min_percent: Annotated[int, Field(ge=0, le=100)] = 0
