@@ -378,3 +378,38 @@ def test_lint_samples_when_the_states_explode(db):
     notes: list[str] = []
     simlint.lint_simulation(courses[0].simulations[0], lambda *a: None, notes.append)
     assert notes[0].startswith("simulation paths (talks): exact, ")
+
+
+# Pages --------------------------------------------------------------------------------------------------------
+
+
+def test_decision_page_shows_state_in_text_and_the_flags_set(talks, learner, client):
+    from django.urls import reverse
+
+    client.force_login(learner)
+    client.post(reverse("simulation_start", args=["talks"]))
+    run = SimulationRun.objects.get(user=learner)
+    page = client.get(reverse("simulation_run", args=["talks", run.pk])).content.decode()
+    assert "Trust is 50. It is quiet." in page
+    assert "What is true now" not in page
+    response = client.post(
+        reverse("simulation_choose", args=["talks", run.pk]),
+        {"node": run.current_node_id, "step": 1, "option": "leak"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "The story leaks" in page and "What is true now" in page and "The press knows" in page
+
+
+def test_debrief_lists_principles_followed_and_broken_with_their_lessons(talks, learner, client):
+    from django.urls import reverse
+
+    play(learner, talks, "leak", "deny", "propose")
+    run = SimulationRun.objects.get(user=learner)
+    client.force_login(learner)
+    page = client.get(reverse("simulation_run", args=["talks", run.pk])).content.decode()
+    assert "How your path measured up" in page
+    assert "Keep the channel discreet" in page and "broken</span> (decision 1)" in page
+    assert "Discretion" in page  # the objective's lesson, to review
+    assert "After decision 1: The story leaks" in page
+    assert "Your path beside the recommended one" not in page  # no recommended options here

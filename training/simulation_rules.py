@@ -268,9 +268,11 @@ def state_to_json(state: RunState) -> dict:
 
 
 def state_from_run(meters: Sequence[MeterRange], values: Mapping[str, int], stored: Mapping) -> RunState:
-    flags = stored.get("flags") if isinstance(stored.get("flags"), list) else []
-    fired = stored.get("fired") if isinstance(stored.get("fired"), list) else []
-    pending_raw = stored.get("pending") if isinstance(stored.get("pending"), list) else []
+    def listed(name: str) -> list:
+        value = stored.get(name)
+        return value if isinstance(value, list) else []
+
+    flags, fired, pending_raw = listed("flags"), listed("fired"), listed("pending")
     pending = tuple(
         Pending(int(p.get("due", 0)), Later.from_data(p)) for p in pending_raw if isinstance(p, dict)
     )

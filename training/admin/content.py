@@ -152,6 +152,9 @@ class OptionInline(ValidatedInline, admin.StackedInline):
         ("next_node", "effects"),
         ("guard", "unavailable", "reason"),
         "feedback",
+        ("sets", "clears"),
+        ("follows", "breaks"),
+        ("later", "branches"),
     ]
     readonly_fields = ["archived"]
     extra = 1
@@ -362,6 +365,9 @@ class SimulationAdmin(ContentAdmin):
         "start_node",
         "tracks",
         "objectives",
+        "flags",
+        "principles",
+        "events",
     ]
     inlines = [MeterInline, NodeInline]
     inline_kinds = ("meter", "node")

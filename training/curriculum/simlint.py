@@ -103,8 +103,10 @@ def explore(sim: s.Simulation, *, max_states: int = MAX_STATES, samples: int = S
     if sim.start not in nodes:
         return found
     # Breadth-first over (node, state, principles broken so far); `paths` keeps one route to each state.
-    first = (sim.start, start.key(0), frozenset())
-    queue = deque([(sim.start, start, 0, frozenset(), ())])
+    first: tuple = (sim.start, start.key(0), frozenset())
+    queue: deque[tuple[str, rules.RunState, int, frozenset[str], tuple[str, ...]]] = deque(
+        [(sim.start, start, 0, frozenset(), ())]
+    )
     seen = {first}
     while queue:
         if len(seen) > max_states:
@@ -129,9 +131,11 @@ def explore(sim: s.Simulation, *, max_states: int = MAX_STATES, samples: int = S
     if found.exact:
         return found
 
-    picker = random.Random(0)  # seeded: the same warnings on every run # nosec B311 (not security)
+    # Seeded, so every lint run gives the same warnings; not used for anything secret.
+    picker = random.Random(0)  # nosec B311
     for _ in range(samples):
-        node_key, state, number, broken, route = sim.start, start, 0, frozenset(), ()
+        node_key, state, number, broken = sim.start, start, 0, frozenset[str]()
+        route = ()
         while number < MAX_DEPTH:
             node = nodes[node_key]
             if node.ending:

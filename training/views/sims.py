@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch
 from django.views.decorators.http import require_GET, require_POST
 
 from training import simulation as sim
+from training.curriculum import simtext
 from training.markup import render_markdown
 from training.models import Lesson, Simulation, SimulationRun, SimulationStep
 from training.permissions import is_instructor
@@ -46,6 +47,67 @@ def _user_run(request: HtmxHttpRequest, slug: str, run_id: int) -> SimulationRun
         pk=run_id,
         simulation__slug=slug,
     )
+
+
+def _flag_labels(simulation: Simulation, keys) -> list[str]:
+    """The labels of the flags set, in the simulation's order."""
+    keys = set(keys if isinstance(keys, list) else [])
+    flags = simulation.flags if isinstance(simulation.flags, list) else []
+    return [
+        str(f.get("label") or f.get("key")) for f in flags if isinstance(f, dict) and f.get("key") in keys
+    ]
+
+
+def _state_md(text: str, values: dict[str, int], flags) -> str:
+    """Node text with the run's state filled in (integers and the author's own sentences only), then
+    rendered as sanitised Markdown like any author text."""
+    return _md(simtext.render(text or "", values, flags if isinstance(flags, list) else []))
+
+
+def _principles(run: SimulationRun, steps: list[SimulationStep]) -> list[dict]:
+    """Each principle of the simulation the path followed or broke, with the lessons of its objective."""
+    authored = [p for p in run.simulation.principles if isinstance(p, dict) and p.get("key")]
+    if not authored:
+        return []
+    followed: dict[str, list[int]] = {}
+    broken: dict[str, list[int]] = {}
+    for step in steps:
+        for key in step.option.follows or []:
+            followed.setdefault(key, []).append(step.number)
+        for key in step.option.breaks or []:
+            broken.setdefault(key, []).append(step.number)
+    objectives = {p.get("objective") for p in authored if p.get("objective")}
+    lessons: dict[str, list[dict]] = {}
+    for lesson in (
+        Lesson.objects.visible()
+        .filter(objectives__slug__in=objectives, course_id=run.simulation.course_id)
+        .prefetch_related("objectives")
+        .in_order()
+        .distinct()
+    ):
+        for objective in lesson.objectives.all():
+            lessons.setdefault(objective.slug, []).append({"lesson": lesson, "url": _lesson_url(lesson)})
+    return [
+        {
+            "label": p.get("label") or p["key"],
+            "followed": followed.get(p["key"], []),
+            "broken": broken.get(p["key"], []),
+            "lessons": lessons.get(p.get("objective") or "", []),
+        }
+        for p in authored
+        if p["key"] in followed or p["key"] in broken
+    ]
+
+
+def _events_met(simulation: Simulation, nodes: dict, steps: list[SimulationStep]) -> list[dict]:
+    """The events the run met: after which decision, and the node each inserted."""
+    where = {e.get("key"): e.get("node") for e in simulation.events if isinstance(e, dict)}
+    titles = {node.key: node.title for node in nodes.values()}
+    return [
+        {"number": step.number, "title": titles.get(where.get(step.event, ""), step.event)}
+        for step in steps
+        if step.event
+    ]
 
 
 def _meter_rows(meters, values: dict[str, int], changes=None) -> list[dict]:
@@ -122,12 +184,13 @@ def _decision_context(run: SimulationRun, *, announcement: str = "", changes=Non
         announcement = f"Your last choice: {last_step.option.text.strip()} — " + (
             "; ".join(moved) if moved else "No meter changed."
         )
-    options = sim.available_options(list(sim.learner_options(run.current_node_id)), values)
+    options = sim.available_options(list(sim.learner_options(run.current_node_id)), values, run.flags)
     return {
         "run": run,
         "simulation": run.simulation,
         "node": run.current_node,
-        "situation_html": _md(run.current_node.situation),
+        "situation_html": _state_md(run.current_node.situation, values, run.flags),
+        "flags_set": _flag_labels(run.simulation, run.flags),
         "meters": _meter_rows(meters, values, changes),
         "options": options,
         "any_available": any(view.available for view in options),
@@ -180,8 +243,12 @@ def _debrief_context(run: SimulationRun, *, announcement: str = "") -> dict:
         "run": run,
         "simulation": simulation,
         "ending": ending,
-        "ending_situation_html": _md(ending.situation) if ending is not None else "",
-        "debrief_html": _md(ending.debrief) if ending is not None else "",
+        "ending_situation_html": _state_md(ending.situation, final, run.flags) if ending is not None else "",
+        "debrief_html": _state_md(ending.debrief, final, run.flags) if ending is not None else "",
+        "flags_set": _flag_labels(simulation, run.flags),
+        "principles": _principles(run, steps),
+        "events": _events_met(simulation, nodes, steps),
+        "any_recommended": any(o.recommended for opts in options.values() for o in opts),
         "ending_lessons": [
             {"lesson": lesson, "url": _lesson_url(lesson)} for lesson in getattr(ending, "lessons_shown", [])
         ],
