@@ -4,90 +4,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('training', '0009_quiz_pools'),
+        ("training", "0009_quiz_pools"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='option',
-            name='branches',
-            field=models.JSONField(blank=True, default=list, help_text='Ordered [{"when": guard, "next": node key}]; else next node.'),
+            model_name="option",
+            name="branches",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='Ordered [{"when": guard, "next": node key}]; else next node.',
+            ),
         ),
         migrations.AddField(
-            model_name='option',
-            name='breaks',
-            field=models.JSONField(blank=True, default=list, help_text='Principle keys this option breaks.'),
+            model_name="option",
+            name="breaks",
+            field=models.JSONField(blank=True, default=list, help_text="Principle keys this option breaks."),
         ),
         migrations.AddField(
-            model_name='option',
-            name='clears',
-            field=models.JSONField(blank=True, default=list, help_text='Flag keys this option clears.'),
+            model_name="option",
+            name="clears",
+            field=models.JSONField(blank=True, default=list, help_text="Flag keys this option clears."),
         ),
         migrations.AddField(
-            model_name='option',
-            name='follows',
-            field=models.JSONField(blank=True, default=list, help_text='Principle keys this option follows.'),
+            model_name="option",
+            name="follows",
+            field=models.JSONField(blank=True, default=list, help_text="Principle keys this option follows."),
         ),
         migrations.AddField(
-            model_name='option',
-            name='later',
-            field=models.JSONField(blank=True, default=list, help_text='Delayed: [{"after": n, "effects", "sets", "clears", "event"}].'),
+            model_name="option",
+            name="later",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='Delayed: [{"after": n, "effects", "sets", "clears", "event"}].',
+            ),
         ),
         migrations.AddField(
-            model_name='option',
-            name='sets',
-            field=models.JSONField(blank=True, default=list, help_text='Flag keys this option sets.'),
+            model_name="option",
+            name="sets",
+            field=models.JSONField(blank=True, default=list, help_text="Flag keys this option sets."),
         ),
         migrations.AddField(
-            model_name='simulation',
-            name='events',
-            field=models.JSONField(blank=True, default=list, help_text='Nodes a condition inserts: [{"key", "when", "node"}].'),
+            model_name="simulation",
+            name="events",
+            field=models.JSONField(
+                blank=True, default=list, help_text='Nodes a condition inserts: [{"key", "when", "node"}].'
+            ),
         ),
         migrations.AddField(
-            model_name='simulation',
-            name='flags',
+            model_name="simulation",
+            name="flags",
             field=models.JSONField(blank=True, default=list, help_text='Flags: [{"key": …, "label": …}].'),
         ),
         migrations.AddField(
-            model_name='simulation',
-            name='principles',
-            field=models.JSONField(blank=True, default=list, help_text='What the debrief judges: [{"key", "label", "objective"}].'),
+            model_name="simulation",
+            name="principles",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='What the debrief judges: [{"key", "label", "objective"}].',
+            ),
         ),
         migrations.AddField(
-            model_name='simulationrun',
-            name='fired',
-            field=models.JSONField(blank=True, default=list, help_text='Keys of the events that have happened.'),
+            model_name="simulationrun",
+            name="fired",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Keys of the events that have happened."
+            ),
         ),
         migrations.AddField(
-            model_name='simulationrun',
-            name='flags',
-            field=models.JSONField(blank=True, default=list, help_text='Keys of the flags set now.'),
+            model_name="simulationrun",
+            name="flags",
+            field=models.JSONField(blank=True, default=list, help_text="Keys of the flags set now."),
         ),
         migrations.AddField(
-            model_name='simulationrun',
-            name='pending',
-            field=models.JSONField(blank=True, default=list, help_text='Delayed effects and events not yet due.'),
+            model_name="simulationrun",
+            name="pending",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Delayed effects and events not yet due."
+            ),
         ),
         migrations.AddField(
-            model_name='simulationrun',
-            name='resume_key',
-            field=models.CharField(blank=True, help_text='The node an event interrupted (where its options resume).', max_length=50),
+            model_name="simulationrun",
+            name="resume_key",
+            field=models.CharField(
+                blank=True,
+                help_text="The node an event interrupted (where its options resume).",
+                max_length=50,
+            ),
         ),
         migrations.AddField(
-            model_name='simulationstep',
-            name='delayed',
-            field=models.JSONField(blank=True, default=list, help_text='Delayed effects that fell due here.'),
+            model_name="simulationstep",
+            name="delayed",
+            field=models.JSONField(blank=True, default=list, help_text="Delayed effects that fell due here."),
         ),
         migrations.AddField(
-            model_name='simulationstep',
-            name='event',
-            field=models.CharField(blank=True, help_text='The event this decision set off.', max_length=50),
+            model_name="simulationstep",
+            name="event",
+            field=models.CharField(blank=True, help_text="The event this decision set off.", max_length=50),
         ),
         migrations.AddField(
-            model_name='simulationstep',
-            name='flags_after',
-            field=models.JSONField(blank=True, default=list, help_text='Flags set after this decision.'),
+            model_name="simulationstep",
+            name="flags_after",
+            field=models.JSONField(blank=True, default=list, help_text="Flags set after this decision."),
         ),
     ]
