@@ -28,20 +28,17 @@ def test_shipped_curriculum_loads_and_reloads_unchanged(tmp_path):
     assert export_course(Course.objects.get(slug=report.course)) == exported
 
 
-# The simulation linter finds meters of the shipped simulations that decide nothing (the issue "simulations
-# where choices have consequences"). The content rewrite of that issue removes these; until then they are the
-# only warnings allowed, and no other may appear.
-KNOWN_SIMULATION_WARNINGS = {
-    "simulations[0].meters[2]: warning: meter `momentum` is never read",
-    "simulations[0].meters[3]: warning: meter `support` is never read",
-    "simulations[1].meters[0]: warning: meter `risk` is never read",
-    "simulations[1].meters[2]: warning: meter `support` is never read",
-}
+# The shipped simulations lint clean: every meter and flag is read, every ending, branch, guard and event can
+# happen, and no success ending is reachable while breaking a principle (the issue "simulations where choices
+# have consequences"). No simulation warning, and no other warning but the item-writing ones, may appear.
+KNOWN_SIMULATION_WARNINGS: set[str] = set()
 
 
 def test_shipped_curriculum_lints_clean_in_strict_mode():
     out = StringIO()
-    with pytest.raises(CommandError):  # strict mode fails on the known warnings; the assertions say which
+    with pytest.raises(
+        CommandError
+    ):  # strict mode fails on the item-writing warnings; the assertions say which
         call_command("lint_curriculum", "--strict", str(SHIPPED), stdout=out, stderr=out)
     # Item-writing warnings are counted in tests/test_item_writing_lint.py (the assessment issue's content
     # rewrite removes them); every other warning is asserted here.
