@@ -204,7 +204,8 @@ def debrief(slug: str, path: Path_) -> str:
 
 
 def test_every_shipped_simulation_is_covered_here():
-    assert set(SLUGS) <= set(simulations())  # TIGHTEN
+    # A third simulation (the risks of Track II) is planned; add it to PRAISE and the tables above when it ships.
+    assert set(SLUGS) == set(simulations())
 
 
 @pytest.mark.parametrize("slug", SLUGS)
