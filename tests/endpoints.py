@@ -63,6 +63,7 @@ RULES: dict[str, Rule] = {
     "simulation_start": Rule(LOGIN, POST),
     "simulation_run": Rule(OWNER, GET),
     "simulation_choose": Rule(OWNER, POST),
+    "simulation_reflect": Rule(OWNER, POST, sample={"text": "What I would do differently."}),
     "simulation_map": Rule(STAFF, GET),
     # Learner pages (issue 5): the content is public so visitors can see what they would learn; answering
     # and completing ask them to log in.

@@ -3,7 +3,7 @@
 content = make_content()
 cohort = make_cohort(content["course"], instructors=[teacher])
 give_history(user, content, cohort)   # progress, check answer, attempt + response, review card + log,
-                                      # simulation run + step, membership of `cohort`, certificate, version
+                                      # simulation run + step + reflection, membership of `cohort`, certificate, version
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from django.utils import timezone
 from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
 from tests.learner_data import make_attempt, make_run
 from training import scheduling, versions
-from training.models import Certificate, CheckAnswer, Cohort, CohortMembership, LessonProgress
+from training.models import (
+    Certificate,
+    CheckAnswer,
+    Cohort,
+    CohortMembership,
+    LessonProgress,
+    SimulationReflection,
+)
 
 
 def make_content() -> dict:
@@ -43,7 +50,8 @@ def give_history(user, content: dict, cohort: Cohort) -> None:
     )
     make_attempt(user, content["quiz"], {content["question"]: "a"})
     scheduling.schedule_review(user=user, question=content["question"], correct=True, source="quiz")
-    make_run(user, content["simulation"], ["a"])
+    run = make_run(user, content["simulation"], ["a"])
+    SimulationReflection.objects.create(run=run, text=f"{user.username} reflects.", saved_at=now)
     CohortMembership.objects.create(cohort=cohort, user=user)
     Certificate.objects.create(
         user=user,

@@ -154,6 +154,7 @@ def test_deleting_an_account_leaves_no_row_about_the_person_in_any_table(learner
         "training.ReviewLog",
         "training.SimulationRun",
         "training.SimulationStep",
+        "training.SimulationReflection",
         "training.Cohort_instructors",
         "training.CohortMembership",
         "training.Certificate",

@@ -3,8 +3,8 @@
 The export starts from the user for every table, so it can only contain the learner's own rows: account
 fields (never the password hash), lesson progress, check answers, quiz attempts with their responses and
 snapshots (what an open assessment holds back is left out, see below), review cards with every review,
-simulation runs with their steps, cohort memberships (and cohorts they teach), certificates. Content is
-named by its stable slug or key, never by database ids alone.
+simulation runs with their steps, reflections on runs, cohort memberships (and cohorts they teach),
+certificates. Content is named by its stable slug or key, never by database ids alone.
 
 Deleting the account removes, in one transaction, the user row and with it (on_delete=CASCADE, see
 training/models/learning.py) all learner state, memberships, certificates and group links; and the rows
@@ -40,6 +40,7 @@ from training.models import (
     Response,
     ReviewCard,
     ReviewLog,
+    SimulationReflection,
     SimulationRun,
     SimulationStep,
 )
@@ -221,6 +222,18 @@ def export_for(user) -> dict[str, Any]:
         .prefetch_related(Prefetch("steps", queryset=steps))
         .order_by("started_at", "pk")
     ]
+    reflections = [
+        {
+            "simulation": row.run.simulation.slug,
+            "run_started_at": _iso(row.run.started_at),
+            "ending": row.run.ending.key if row.run.ending else None,
+            "text": row.text,
+            "saved_at": _iso(row.saved_at),
+        }
+        for row in SimulationReflection.objects.filter(run__user=user)
+        .select_related("run__simulation", "run__ending")
+        .order_by("saved_at", "pk")
+    ]
     memberships = [
         {"cohort": m.cohort.name, "course": m.cohort.course.slug, "joined_at": _iso(m.joined_at)}
         for m in CohortMembership.objects.filter(user=user).select_related("cohort__course").order_by("pk")
@@ -248,6 +261,7 @@ def export_for(user) -> dict[str, Any]:
         "quiz_attempts": attempts,
         "review_cards": cards,
         "simulation_runs": runs,
+        "reflections": reflections,
         "cohort_memberships": memberships,
         "cohorts_taught": teaching,
         "certificates": certs,

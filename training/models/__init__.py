@@ -34,6 +34,7 @@ from training.models.learning import (
     Response,
     ReviewCard,
     ReviewLog,
+    SimulationReflection,
     SimulationRun,
     SimulationStep,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "ReviewCard",
     "ReviewLog",
     "Simulation",
+    "SimulationReflection",
     "SimulationRun",
     "SimulationStep",
     "Source",

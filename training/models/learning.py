@@ -209,6 +209,20 @@ class SimulationStep(models.Model):
         return f"{self.run} · step {self.number}"
 
 
+class SimulationReflection(models.Model):
+    """What the learner wrote about a finished run on its debrief (one per run, rewritten on each save).
+
+    Their instructors read it on the cohort's simulation page; it is in "my data" and goes with the account
+    (through the run)."""
+
+    run = models.OneToOneField(SimulationRun, on_delete=models.CASCADE, related_name="reflection")
+    text = models.TextField()
+    saved_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.run} · reflection"
+
+
 class ReviewCard(models.Model):
     """Spaced-repetition state (fsrs) of one question for one learner; created on the first answer."""
 

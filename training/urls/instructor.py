@@ -57,4 +57,9 @@ urlpatterns = [
         instructor.decisions_csv,
         name="instructor_decisions_csv",
     ),
+    path(
+        "instructor/cohorts/<int:pk>/simulations/<slug:slug>/runs.csv",
+        instructor.runs_csv,
+        name="instructor_runs_csv",
+    ),
 ]

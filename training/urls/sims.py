@@ -11,5 +11,10 @@ urlpatterns = [
     path(
         "simulations/<slug:slug>/runs/<int:run_id>/choose/", sims.simulation_choose, name="simulation_choose"
     ),
+    path(
+        "simulations/<slug:slug>/runs/<int:run_id>/reflection/",
+        sims.simulation_reflect,
+        name="simulation_reflect",
+    ),
     path("simulations/<slug:slug>/map/", sims.simulation_map, name="simulation_map"),
 ]

@@ -27,6 +27,7 @@ from training.cohorts import create_cohort
 from training.models import Cohort, Course, Question, Quiz, Simulation
 from training.permissions import cohorts_taught_by, instructor_required
 from training.plain_text import refuse_control_characters
+from training.simulation_cohort import cohort_map
 from training.views.base import AuthenticatedHttpRequest, HtmxHttpRequest
 
 
@@ -215,8 +216,13 @@ def question_stats(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 @require_GET
 def simulation_stats(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort = _cohort(request, pk)
-    stats = analytics.simulation_stats(cohort, _simulation(cohort, slug))
-    return render(request, "training/instructor_simulation.html", {"cohort": cohort, "stats": stats})
+    simulation = _simulation(cohort, slug)
+    stats = analytics.simulation_stats(cohort, simulation)
+    return render(
+        request,
+        "training/instructor_simulation.html",
+        {"cohort": cohort, "stats": stats, "map": cohort_map(cohort, simulation)},
+    )
 
 
 # CSV ----------------------------------------------------------------------------------------------------------
@@ -453,4 +459,28 @@ def decisions_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             for d in stats.decisions
             for o in d.options
         ),
+    )
+
+@instructor_required
+@require_GET
+def runs_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """Each counted run of the cohort with its path (training.simulation_cohort)."""
+    cohort = _cohort(request, pk)
+    found = cohort_map(cohort, _simulation(cohort, slug))
+    return _csv_table(
+        _name(cohort, slug, "runs"),
+        [
+            ("run", lambda r: r.run_id),
+            ("learner", lambda r: r.learner),
+            ("started_at", lambda r: r.started_at),
+            ("finished_at", lambda r: r.finished_at),
+            ("status", lambda r: r.status),
+            ("ending", lambda r: r.ending.key if r.ending else ""),
+            ("outcome", lambda r: r.ending.outcome if r.ending else ""),
+            ("stands_at", lambda r: r.stands_at.key if r.stands_at else ""),
+            ("decisions", lambda r: len(r.steps)),
+            ("revisited_nodes", lambda r: " ".join(n.key for n in r.loops)),
+            ("path", lambda r: r.path_text),
+        ],
+        found.runs,
     )

@@ -10,14 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from training import debrief
 from training import simulation as sim
 from training.curriculum import simtext
 from training.markup import render_markdown
 from training.models import Lesson, Simulation, SimulationRun, SimulationStep
 from training.permissions import is_instructor
+from training.plain_text import refuse_control_characters
 from training.simulation_paths import analyse_paths, decision_distribution
 from training.views.base import HtmxHttpRequest
 
@@ -201,8 +203,22 @@ def _decision_context(run: SimulationRun, *, announcement: str = "", changes=Non
     }
 
 
-def _debrief_context(run: SimulationRun, *, announcement: str = "") -> dict:
+class ReflectionForm(forms.Form):
+    text = forms.CharField(
+        label="Your reflection",
+        max_length=debrief.REFLECTION_MAX,
+        strip=True,
+        validators=[refuse_control_characters],
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What would you do differently, and why? Your instructors can read this.",
+    )
+
+
+def _debrief_context(
+    run: SimulationRun, *, announcement: str = "", reflection_form: ReflectionForm | None = None
+) -> dict:
     simulation = run.simulation
+    reflection = debrief.reflection_of(run)
     meters = sim.learner_meters(simulation.pk)
     nodes, options = sim.simulation_graph(simulation)
     steps = list(SimulationStep.objects.filter(run=run).select_related("node", "option").order_by("number"))
@@ -239,7 +255,26 @@ def _debrief_context(run: SimulationRun, *, announcement: str = "") -> dict:
             + f". The simulation has ended: {ending.title}."
         )
     final = sim.meter_values(meters, run.meters)
+    flag_labels = {
+        str(f["key"]): str(f.get("label") or f["key"])
+        for f in (simulation.flags if isinstance(simulation.flags, list) else [])
+        if isinstance(f, dict) and f.get("key")
+    }
+    event_titles = {
+        str(e.get("key")): node.title
+        for e in (simulation.events if isinstance(simulation.events, list) else [])
+        if isinstance(e, dict)
+        for node in nodes.values()
+        if node.key == e.get("node")
+    }
+    points = debrief.timeline(meters, steps, flag_labels=flag_labels, event_titles=event_titles)
     return {
+        "timeline": points,
+        "timeline_chart": debrief.chart_for(meters, points) if meters else None,
+        "what_if": debrief.cached_what_if(run, meters, nodes, options, steps) if ending is not None else [],
+        "reflection": reflection,
+        "reflection_form": reflection_form
+        or ReflectionForm(initial={"text": reflection.text if reflection else ""}),
         "run": run,
         "simulation": simulation,
         "ending": ending,
@@ -265,7 +300,9 @@ def _render_run(
     request: HtmxHttpRequest, run: SimulationRun, *, fragment: bool, status: int = 200, **extra
 ) -> HttpResponse:
     if run.finished_at is not None:
-        context = _debrief_context(run, announcement=extra.get("announcement", ""))
+        context = _debrief_context(
+            run, announcement=extra.get("announcement", ""), reflection_form=extra.get("reflection_form")
+        )
         template = "training/simulation_run.html"
     else:
         context = _decision_context(run, **extra)
@@ -319,6 +356,22 @@ def simulation_choose(request: HtmxHttpRequest, slug: str, run_id: int) -> HttpR
             extra["changes"] = result.changes
         return _render_run(request, run, fragment=True, **extra)
     return redirect("simulation_run", slug=slug, run_id=run.pk)
+
+
+@require_POST
+@login_required
+def simulation_reflect(request: HtmxHttpRequest, slug: str, run_id: int) -> HttpResponse:
+    """Save the learner's reflection on their finished run (a plain form on the debrief)."""
+    run = _user_run(request, slug, run_id)  # 404 before anything is read from the form
+    if run.finished_at is None:
+        messages.info(request, "You can write a reflection once the run has ended.")
+        return redirect("simulation_run", slug=slug, run_id=run.pk)
+    form = ReflectionForm(request.POST)
+    if not form.is_valid():
+        return _render_run(request, run, fragment=False, status=422, reflection_form=form)
+    debrief.save_reflection(user=request.user, run_id=run.pk, text=form.cleaned_data["text"])
+    messages.success(request, "Your reflection is saved.")
+    return redirect(reverse("simulation_run", args=[slug, run.pk]) + "#reflection-heading")
 
 
 def _bad_choice(request: HtmxHttpRequest, run: SimulationRun, message: str) -> HttpResponse:
