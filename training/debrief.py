@@ -1,7 +1,6 @@
 """The debrief of a finished run replayed: the meters after every decision (a server-rendered SVG chart and
 the same numbers in a table), the flags each decision raised, what a different choice at the run's two most
-consequential decisions would have led to, and the learner's reflection (docs/curriculum-format.md,
-"The debrief").
+consequential decisions would have led to, and the learner's reflection (docs/analytics.md).
 
 "What a different choice would have led to" replays the run with training.simulation_rules (pure, nothing
 written): the state before every decision is rebuilt from the start with the options the run took, then
