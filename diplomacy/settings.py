@@ -212,6 +212,10 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # The admin's curriculum YAML upload: at most this many bytes in all (the shipped course is about 420 KB).
 CURRICULUM_UPLOAD_MAX_BYTES = env_int("CURRICULUM_UPLOAD_MAX_BYTES", 1024 * 1024, minimum=1)
 
+# Timed quizzes: answers posted up to this many seconds after the deadline still count (a slow network, an
+# answer sent at the last second); later ones are refused and the attempt is submitted as of its deadline.
+QUIZ_GRACE_SECONDS = env_int("QUIZ_GRACE_SECONDS", 30, minimum=0)
+
 # Email: console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_BACKEND = env_str(

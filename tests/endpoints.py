@@ -96,6 +96,7 @@ RULES: dict[str, Rule] = {
     "cohort_join": Rule(LOGIN, GET_POST),
     "cohort_join_code": Rule(LOGIN, GET_POST),
     "instructor_cohort_create": Rule(STAFF, POST),
+    "instructor_extra_time": Rule(STAFF, POST),
     "instructor_*": Rule(STAFF, GET),
     # The Django admin: its own login page is public, everything else needs a staff session.
     "admin:login": Rule(PUBLIC, GET_POST, why="the admin's own login form", takes_next=True),

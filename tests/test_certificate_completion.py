@@ -235,7 +235,7 @@ def test_eligibility_queries_do_not_grow_with_history(learner, course, rule):
     for _ in range(10):
         attempt(learner, Quiz.objects.get(title="Practice quiz"), percent=50, right=1)
     assert count() == before
-    assert before <= (3 if not rule else 6)
+    assert before <= (4 if not rule else 7)  # one of them: timed attempts past their deadline (none here)
 
 
 # --- The shipped course -------------------------------------------------------------------------------------

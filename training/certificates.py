@@ -30,6 +30,7 @@ from training.completion import CompletionRule
 from training.mastery import CourseMastery, Level, load_mastery
 from training.models import Certificate, Course, LearningObjective, Lesson, LessonProgress, Quiz, QuizAttempt
 from training.plain_text import has_control_characters
+from training.quizzes import submit_expired
 
 CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -198,7 +199,9 @@ def eligibility_of(
 def eligibility(user, course: Course) -> Eligibility:
     """What the learner still needs for the course's certificate: three queries, and mastery's (two, four
     more when the course's content is not cached) when the rule asks for a level. (The dashboard applies
-    the same rule to data it already has: training.progress.)"""
+    the same rule to data it already has: training.progress.) Timed attempts past their deadline are
+    submitted first (one more query)."""
+    submit_expired(QuizAttempt.objects.for_user(user))
     lesson_ids = set(Lesson.objects.visible().filter(course=course).values_list("pk", flat=True))
     done = set(
         LessonProgress.objects.for_user(user)

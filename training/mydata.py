@@ -31,6 +31,7 @@ from django.db.models import Prefetch, Q
 
 from training import review
 from training.models import (
+    Accommodation,
     Certificate,
     CheckAnswer,
     CohortMembership,
@@ -252,6 +253,10 @@ def export_for(user) -> dict[str, Any]:
         }
         for cert in Certificate.objects.filter(user=user).select_related("course").order_by("issued_at", "pk")
     ]
+    extra_time = [
+        {"course": row.course.slug, "extra_percent": row.extra_percent, "updated_at": _iso(row.updated_at)}
+        for row in Accommodation.objects.for_user(user).select_related("course").order_by("pk")
+    ]
     return {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(datetime.now(UTC)),
@@ -265,6 +270,7 @@ def export_for(user) -> dict[str, Any]:
         "cohort_memberships": memberships,
         "cohorts_taught": teaching,
         "certificates": certs,
+        "extra_time": extra_time,
     }
 
 

@@ -11,6 +11,13 @@ Rules:
   click, second tab) is recorded once and reported as such. Answers go through training.answering with the
   `InAttempt` recorder.
 - A submitted attempt is immutable: no responses are added and it cannot be submitted again.
+- Timed quizzes (`quiz.time_limit` minutes): the attempt's deadline is fixed when it starts (`deadline_for`:
+  started_at + the limit + the learner's extra time, an Accommodation). Answers are accepted until the
+  deadline plus settings.QUIZ_GRACE_SECONDS; a later one is refused (`TimeUp`) and nothing is written. An
+  attempt is never submitted later than its deadline (`submitted_at` is at most the deadline). An expired open
+  attempt is submitted by `submit_expired`, called wherever attempts are read (quiz pages, the dashboard,
+  instructor statistics, certificates) and by the `submit_expired_attempts` command (cron): the same
+  conditional update as a learner's own submit, so every server may run it at once.
 """
 
 from __future__ import annotations
@@ -18,17 +25,18 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
 from training import versions
 from training.answering import AlreadyRecorded, NewAnswer, Previous
 from training.grading import Grade
-from training.models import Choice, LearningObjective, Quiz, QuizAttempt, Response
+from training.models import Accommodation, Choice, LearningObjective, Quiz, QuizAttempt, Response
 
 
 class QuizError(Exception):
@@ -41,6 +49,10 @@ class AttemptsExhausted(QuizError):
 
 class AttemptSubmitted(QuizError):
     pass
+
+
+class TimeUp(AttemptSubmitted):
+    """An answer posted after the deadline and its grace: refused, and the attempt is submitted."""
 
 
 def _now(now: datetime | None) -> datetime:
@@ -57,6 +69,63 @@ def attempts_left(quiz: Quiz, used: int) -> int | None:
 def can_start(quiz: Quiz, used: int) -> bool:
     left = attempts_left(quiz, used)
     return left is None or left > 0
+
+
+def extra_percent(quiz: Quiz, user) -> int:
+    """The learner's extra time on the quiz's course (an instructor's Accommodation), in percent of a limit."""
+    if not user.is_authenticated:
+        return 0
+    extra = (
+        Accommodation.objects.filter(user=user, course_id=quiz.course_id)
+        .values_list("extra_percent", flat=True)
+        .first()
+    )
+    return extra or 0
+
+
+def deadline_for(quiz: Quiz, user, started_at: datetime) -> datetime | None:
+    """When an attempt started at `started_at` ends: the quiz's time limit plus the learner's extra time on
+    this course; None when the quiz is untimed."""
+    if not quiz.time_limit:
+        return None
+    return started_at + timedelta(minutes=quiz.time_limit * (100 + extra_percent(quiz, user)) / 100)
+
+
+@transaction.atomic
+def set_extra_time(*, user, course, extra_percent: int, set_by, now: datetime | None = None) -> int:
+    """Set a learner's extra time on a course's timed quizzes (0 removes it). Open attempts get the new
+    deadline too, counted from when they started. Returns how many open attempts changed."""
+    when = _now(now)
+    if extra_percent:
+        Accommodation.objects.update_or_create(
+            user=user,
+            course=course,
+            defaults={"extra_percent": extra_percent, "set_by": set_by, "updated_at": when},
+        )
+    else:
+        Accommodation.objects.filter(user=user, course=course).delete()
+    changed = 0
+    open_attempts = QuizAttempt.objects.for_user(user).filter(
+        quiz__course=course, quiz__time_limit__gt=0, submitted_at__isnull=True
+    )
+    for attempt in open_attempts.select_related("quiz"):
+        attempt.deadline = deadline_for(attempt.quiz, user, attempt.started_at)
+        attempt.save(update_fields=["deadline"])
+        changed += 1
+    if changed:
+        versions.bump_learner(user.pk)
+    return changed
+
+
+def grace() -> timedelta:
+    return timedelta(seconds=settings.QUIZ_GRACE_SECONDS)
+
+
+def time_up_message(attempt: QuizAttempt) -> str:
+    return (
+        f"Time is up: this attempt ended at {attempt.deadline:%H:%M:%S} UTC, so answers sent after that are not "
+        "counted. Your attempt has been submitted with the answers given in time."
+    )
 
 
 def published_questions(quiz: Quiz):
@@ -109,8 +178,10 @@ def start_attempt(
     """The learner's open attempt at the quiz, or a new one. Returns (attempt, created)."""
     attempts = QuizAttempt.objects.for_user(user).filter(quiz=quiz)
     open_attempt = attempts.filter(submitted_at__isnull=True).first()
-    if open_attempt is not None:
+    if open_attempt is not None and not open_attempt.is_expired(_now(now)):
         return open_attempt, False
+    if open_attempt is not None:  # a timed attempt past its deadline: it ends, and a new one may start
+        close_if_expired(open_attempt, user=user, now=now)
     given_before = list(attempts.values_list("question_ids", flat=True))
     used = len(given_before)
     if not can_start(quiz, used):
@@ -132,13 +203,15 @@ def start_attempt(
         if quiz.shuffle:
             rng.shuffle(ids)
         choice_order[str(question.pk)] = ids
+    started_at = _now(now)
     try:
         with transaction.atomic():
             attempt = QuizAttempt.objects.create(
                 user=user,
                 quiz=quiz,
                 number=used + 1,
-                started_at=_now(now),
+                started_at=started_at,
+                deadline=deadline_for(quiz, user, started_at),
                 question_ids=[question.pk for question in questions],
                 choice_order=choice_order,
             )
@@ -166,6 +239,8 @@ class InAttempt:
         locked = QuizAttempt.objects.for_user(new.user).select_for_update().get(pk=self.attempt.pk)
         if locked.is_submitted:
             raise AttemptSubmitted("This attempt has been submitted, so its answers can no longer change.")
+        if locked.deadline is not None and new.when > locked.deadline + grace():
+            raise TimeUp(time_up_message(locked))
         if new.question.pk not in locked.question_ids:
             raise QuizError("That question is not part of this attempt.")
         self.attempt = locked
@@ -223,8 +298,11 @@ def submit_attempt(*, user, attempt: QuizAttempt, now: datetime | None = None) -
         max_score = float(len(locked.question_ids))
         score = round(sum(row[0] for row in rows), 4)
         percent = round(100 * score / max_score, 2) if max_score else 0.0
+        when = _now(now)
+        if locked.deadline is not None:
+            when = min(when, locked.deadline)  # a timed attempt ends at its deadline at the latest
         values = {
-            "submitted_at": _now(now),
+            "submitted_at": when,
             "score": score,
             "max_score": max_score,
             "percent": percent,
@@ -241,3 +319,24 @@ def submit_attempt(*, user, attempt: QuizAttempt, now: datetime | None = None) -
             versions.bump_learner(user.pk)
     locked.refresh_from_db()
     return locked, bool(won)
+
+
+def submit_expired(attempts, *, now: datetime | None = None) -> int:
+    """Submit the expired attempts among `attempts` (a QuizAttempt QuerySet: one learner's, one quiz's, or all),
+    each as of its deadline. Returns how many this call submitted. Safe to run anywhere at any time: each
+    submission is `submit_attempt`'s conditional update, so a concurrent run or the learner's own submit
+    counts it once."""
+    submitted = 0
+    for attempt in attempts.expired(_now(now)).select_related("user"):
+        _, won = submit_attempt(user=attempt.user, attempt=attempt, now=attempt.deadline)
+        submitted += won
+    return submitted
+
+
+def close_if_expired(attempt: QuizAttempt, *, user, now: datetime | None = None) -> QuizAttempt:
+    """`attempt`, submitted as of its deadline first if it has expired (the one-row form of submit_expired, for
+    pages that have the attempt in hand: no query unless it has expired)."""
+    if attempt.is_expired(_now(now)):
+        submitted, _ = submit_attempt(user=user, attempt=attempt, now=attempt.deadline)
+        return submitted
+    return attempt

@@ -244,6 +244,7 @@ class _Course:
                             results=q.results,
                             draw=_draw(q),
                             certainty=q.certainty,
+                            time_limit=q.time_limit,
                             status=q.status,
                             questions=[self.question(x) for x in quiz_questions[q.pk]],
                         )

@@ -506,6 +506,7 @@ class _Writer:
                     "draw_count": q.draw.count or 0 if q.draw else 0,
                     "draw_per_objective": q.draw.per_objective or 0 if q.draw else 0,
                     "certainty": q.certainty,
+                    "time_limit": q.time_limit,
                 }
                 for mod in doc.modules
                 for i, q in enumerate(mod.quizzes)

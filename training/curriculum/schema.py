@@ -283,6 +283,7 @@ class Quiz(Item):
     results: Literal["after-each-attempt", "after-last-attempt", "never"] = "after-last-attempt"
     draw: Draw | None = None  # default: every scenario once per attempt
     certainty: bool = False  # certainty-based marking (docs/scoring.md)
+    time_limit: Annotated[int, Field(ge=0, le=600)] = 0  # minutes per attempt, 0 = untimed (docs/scoring.md)
     status: Status = "published"
     questions: Annotated[list[Question], Field(min_length=1)]
 

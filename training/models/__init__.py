@@ -24,6 +24,7 @@ from training.models.content import (
     Track,
 )
 from training.models.learning import (
+    Accommodation,
     Certificate,
     CheckAnswer,
     Cohort,
@@ -40,6 +41,7 @@ from training.models.learning import (
 )
 
 __all__ = [
+    "Accommodation",
     "Category",
     "Certificate",
     "CheckAnswer",

@@ -365,6 +365,10 @@ class Quiz(CourseContent):
     certainty = models.BooleanField(
         default=False, help_text="Certainty-based marking: the learner says how sure they are of each answer."
     )
+    time_limit = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Minutes per attempt (0 = untimed). Learners with extra time (Accommodation) get more.",
+    )
 
     objects: ClassVar = ModulePartQuerySet.as_manager()
 

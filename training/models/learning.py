@@ -8,6 +8,8 @@ someone else's row by accident.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -62,6 +64,14 @@ class CheckAnswer(models.Model):
         return f"{self.user} on {self.question}"
 
 
+class QuizAttemptQuerySet(LearnerQuerySet):
+    def expired(self, now) -> QuizAttemptQuerySet:
+        """Open attempts of timed quizzes whose deadline and grace (settings.QUIZ_GRACE_SECONDS) have passed:
+        training.quizzes.submit_expired submits them."""
+        grace = timedelta(seconds=settings.QUIZ_GRACE_SECONDS)
+        return self.filter(submitted_at__isnull=True, deadline__lt=now - grace)
+
+
 class QuizAttempt(models.Model):
     """One attempt at a quiz. Submitted attempts are immutable."""
 
@@ -83,8 +93,13 @@ class QuizAttempt(models.Model):
     mark_average = models.FloatField(
         null=True, blank=True, help_text="Certainty-based marking: average mark per question (−6 to 3)."
     )
+    deadline = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Timed quizzes: when the attempt ends (training.quizzes.deadline_for).",
+    )
 
-    objects = LearnerQuerySet.as_manager()
+    objects = QuizAttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["quiz", "number"]
@@ -97,7 +112,13 @@ class QuizAttempt(models.Model):
                 name="one_open_attempt_per_quiz",
             ),
         ]
-        indexes = [models.Index(fields=["quiz", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["quiz", "submitted_at"]),
+            # submit_expired_attempts (cron) looks for open timed attempts by deadline.
+            models.Index(
+                fields=["deadline"], condition=Q(submitted_at__isnull=True), name="open_attempt_deadline"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.quiz} · attempt {self.number}"
@@ -105,6 +126,13 @@ class QuizAttempt(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+    def is_expired(self, now, *, open_only: bool = True) -> bool:
+        """Open, timed, and past its deadline and grace: the row rule of QuizAttemptQuerySet.expired
+        (`open_only=False`: past them, submitted or not)."""
+        grace = timedelta(seconds=settings.QUIZ_GRACE_SECONDS)
+        is_open = self.submitted_at is None or not open_only
+        return is_open and self.deadline is not None and self.deadline < now - grace
 
 
 class Response(models.Model):
@@ -285,6 +313,35 @@ class CohortMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.cohort}"
+
+
+class Accommodation(models.Model):
+    """Extra time on the timed quizzes of one course for one learner, set by an instructor of a cohort the
+    learner belongs to (training.quizzes.deadline_for applies it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accommodations"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="accommodations")
+    extra_percent = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Extra time on each timed quiz, in percent of its limit (50 = half as long again).",
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    objects = LearnerQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="one_accommodation_per_course"),
+            models.CheckConstraint(condition=Q(extra_percent__lte=400), name="accommodation_extra_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.course} · +{self.extra_percent}%"
 
 
 class Certificate(models.Model):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("instructor/cohorts/new/", instructor.cohort_create, name="instructor_cohort_create"),
     path("instructor/cohorts/<int:pk>/", instructor.cohort_detail, name="instructor_cohort"),
     path("instructor/cohorts/<int:pk>/objectives/", instructor.objectives, name="instructor_objectives"),
+    path("instructor/cohorts/<int:pk>/extra-time/", instructor.extra_time, name="instructor_extra_time"),
     path("instructor/cohorts/<int:pk>/learners.csv", instructor.learners_csv, name="instructor_learners_csv"),
     path("instructor/cohorts/<int:pk>/quizzes.csv", instructor.quizzes_csv, name="instructor_quizzes_csv"),
     path(

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -22,17 +23,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from training import analytics
+from training import analytics, quizzes
 from training.cohorts import create_cohort
-from training.models import Cohort, Course, Question, Quiz, Simulation
-from training.permissions import cohorts_taught_by, instructor_required
+from training.models import Accommodation, Cohort, Course, Question, Quiz, QuizAttempt, Simulation
+from training.permissions import cohorts_taught_by, instructor_required, learners_of
 from training.plain_text import refuse_control_characters
 from training.simulation_cohort import cohort_map
 from training.views.base import AuthenticatedHttpRequest, HtmxHttpRequest
 
 
 def _cohort(request: HttpRequest, pk: int) -> Cohort:
-    return get_object_or_404(cohorts_taught_by(request.user), pk=pk)
+    cohort = get_object_or_404(cohorts_taught_by(request.user), pk=pk)
+    # Every figure below counts timed attempts past their deadline as submitted (docs/scoring.md).
+    quizzes.submit_expired(QuizAttempt.objects.filter(quiz__course=cohort.course_id))
+    return cohort
 
 
 def _quiz(cohort: Cohort, slug: str) -> Quiz:
@@ -118,11 +122,67 @@ COLUMNS = [
 ]
 
 
+class LearnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_username()
+
+
+class ExtraTimeForm(forms.Form):
+    """An instructor's accommodation: extra time on the course's timed quizzes for one learner of the cohort."""
+
+    learner = LearnerChoiceField(label="Learner", queryset=get_user_model().objects.none())
+    extra_percent = forms.IntegerField(
+        label="Extra time (%)",
+        min_value=0,
+        max_value=400,
+        help_text="In percent of each time limit: 25 gives a 20-minute quiz 25 minutes. 0 removes it.",
+    )
+
+    def __init__(self, *args: Any, cohort: Cohort, instructor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only this cohort's learners, and only those the instructor may see (permissions.learners_of).
+        field = self.fields["learner"]
+        assert isinstance(field, forms.ModelChoiceField)  # nosec B101 - narrows the type for mypy
+        field.queryset = (
+            learners_of(instructor).filter(cohort_memberships__cohort=cohort).order_by("username").distinct()
+        )
+
+
+def _extra_time_rows(cohort: Cohort) -> list[Accommodation]:
+    members = cohort.memberships.values("user_id")
+    return list(
+        Accommodation.objects.filter(course=cohort.course_id, user__in=members)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+@instructor_required
+@require_POST
+def extra_time(request: HttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = ExtraTimeForm(request.POST, cohort=cohort, instructor=request.user)
+    if not form.is_valid():
+        return _cohort_page(request, cohort, extra_form=form, status=400)
+    learner, percent = form.cleaned_data["learner"], form.cleaned_data["extra_percent"]
+    quizzes.set_extra_time(user=learner, course=cohort.course, extra_percent=percent, set_by=request.user)
+    name = learner.get_username()
+    messages.success(
+        request, f"{name} now has {percent}% extra time on timed quizzes." if percent else f"{name} has no extra time."
+    )
+    return redirect(reverse("instructor_cohort", args=[cohort.pk]) + "#extra-time-heading")
+
+
 @instructor_required
 @require_GET
 @vary_on_headers("HX-Request")
 def cohort_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    cohort = _cohort(request, pk)
+    return _cohort_page(request, _cohort(request, pk))
+
+
+def _cohort_page(
+    request: HttpRequest, cohort: Cohort, extra_form: ExtraTimeForm | None = None, status: int = 200
+) -> HttpResponse:
     params = _learner_params(request)
     rows = analytics.learner_rows(
         cohort, search=params["q"], status=params["status"], sort=params["sort"], with_mastery=False
@@ -161,15 +221,19 @@ def cohort_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "status_label": analytics.STATUSES.get(params["status"], ""),
         "join_url": request.build_absolute_uri(reverse("cohort_join_code", args=[cohort.code])),
     }
-    if request.htmx:
+    if getattr(request, "htmx", False) and request.method == "GET":
         return render(request, "training/instructor_cohort.html#learners", context)
+    quiz_list = list(_quizzes(cohort))
     context.update(
-        quizzes=analytics.quiz_summaries(cohort, _quizzes(cohort)),
+        quizzes=analytics.quiz_summaries(cohort, quiz_list),
         simulations=analytics.simulation_summaries(cohort, _simulations(cohort)),
         misconceptions=analytics.misconceptions(cohort, limit=5),
         learner_count=cohort.memberships.count(),
+        timed=any(quiz.time_limit for quiz in quiz_list),
+        extra_form=extra_form or ExtraTimeForm(cohort=cohort, instructor=request.user),
+        extra_rows=_extra_time_rows(cohort),
     )
-    return render(request, "training/instructor_cohort.html", context)
+    return render(request, "training/instructor_cohort.html", context, status=status)
 
 
 @instructor_required
@@ -460,6 +524,7 @@ def decisions_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             for o in d.options
         ),
     )
+
 
 @instructor_required
 @require_GET

@@ -14,9 +14,9 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from training import progress, review, versions
+from training import progress, quizzes, review, versions
 from training.content_cache import make_key
-from training.models import Course
+from training.models import Course, QuizAttempt
 from training.views.base import AuthenticatedHttpRequest, HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,8 @@ def progress_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     course = progress.current_course(request.GET.get("course") or None, courses=courses)
     if course is None and request.GET.get("course"):
         raise Http404("No such course.")
+    # Timed attempts past their deadline are submitted before anything is read (docs/scoring.md).
+    quizzes.submit_expired(QuizAttempt.objects.for_user(request.user))
     parts = _dashboard_parts(request, course, courses) if course is not None else {}
     queue = review.queue_state(request.user) if course is not None else None
     return render(

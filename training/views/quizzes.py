@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -48,14 +50,16 @@ def get_quiz(slug: str) -> Quiz:
 
 
 def get_attempt(request, slug: str, attempt_id: int) -> QuizAttempt:
-    """The learner's own attempt at this quiz; anyone else's (or an unknown one) is a 404."""
-    return get_object_or_404(
+    """The learner's own attempt at this quiz; anyone else's (or an unknown one) is a 404. A timed attempt past
+    its deadline is submitted first (quizzes.close_if_expired)."""
+    attempt = get_object_or_404(
         QuizAttempt.objects.for_user(request.user)
         .filter(Quiz.objects.visible_q("quiz__"))
         .select_related("quiz", "quiz__module", "quiz__course"),
         pk=attempt_id,
         quiz__slug=slug,
     )
+    return quizzes.close_if_expired(attempt, user=request.user)
 
 
 def attempt_url(attempt: QuizAttempt, name: str = "quiz_attempt", **kwargs) -> str:
@@ -74,7 +78,9 @@ def quiz_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     quiz = get_quiz(slug)
     attempts: list[QuizAttempt] = []
     if request.user.is_authenticated:
-        attempts = list(QuizAttempt.objects.for_user(request.user).filter(quiz=quiz).order_by("number"))
+        mine = QuizAttempt.objects.for_user(request.user).filter(quiz=quiz)
+        quizzes.submit_expired(mine)
+        attempts = list(mine.order_by("number"))
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     submitted = [a for a in attempts if a.is_submitted]
     context = {
@@ -84,6 +90,7 @@ def quiz_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "attempts_left": quizzes.attempts_left(quiz, len(attempts)),
         "can_start": quizzes.can_start(quiz, len(attempts)),
         "best": max((a.percent or 0 for a in submitted), default=None),
+        "extra_percent": quizzes.extra_percent(quiz, request.user) if quiz.time_limit else 0,
         "login_url": login_url_for(quiz.get_absolute_url()),
         "signup_url": signup_url_for(quiz.get_absolute_url()),
     }
@@ -266,6 +273,9 @@ def question_page(
 @vary_on_headers("HX-Request")
 def quiz_question(request: HtmxHttpRequest, slug: str, attempt_id: int, number: int) -> HttpResponse:
     attempt = get_attempt(request, slug, attempt_id)
+    if request.method == "POST" and attempt.is_expired(datetime.now(UTC), open_only=False):
+        # Past the deadline and its grace (get_attempt has just submitted it, or cron had): refused.
+        return time_up(request, attempt, quizzes.time_up_message(attempt))
     if attempt.is_submitted:
         if request.method == "POST":
             messages.info(request, "This attempt has been submitted, so its answers can no longer change.")
@@ -274,7 +284,8 @@ def quiz_question(request: HtmxHttpRequest, slug: str, attempt_id: int, number: 
     question = load_question(attempt, number)
     if request.method == "GET":
         page = question_page(attempt, number, question)
-        return render(request, "training/quiz_question.html", {"page": page, "quiz": attempt.quiz})
+        context = {"page": page, "quiz": attempt.quiz, "timer": timer_context(attempt)}
+        return render(request, "training/quiz_question.html", context)
 
     if question is None:
         raise Http404("This question was withdrawn from the course.")
@@ -293,6 +304,10 @@ def quiz_question(request: HtmxHttpRequest, slug: str, attempt_id: int, number: 
             recorder=quizzes.InAttempt(attempt),
             certainty=form.certainty,
         )
+    except quizzes.TimeUp as error:
+        # Refused: nothing of this answer was written. The attempt ends as of its deadline.
+        attempt, _ = quizzes.submit_attempt(user=request.user, attempt=attempt)
+        return time_up(request, attempt, str(error))
     except quizzes.AttemptSubmitted as error:
         messages.info(request, str(error))
         target = attempt_url(attempt, "quiz_results")
@@ -310,6 +325,35 @@ def quiz_question(request: HtmxHttpRequest, slug: str, attempt_id: int, number: 
     if notice:
         messages.info(request, notice)
     return redirect(question_url(attempt, number) + "#question")
+
+
+def time_up(request: HtmxHttpRequest, attempt: QuizAttempt, message: str) -> HttpResponse:
+    """409: an answer sent after a timed attempt's deadline and grace. htmx follows HX-Redirect to the
+    results (the message goes with it); without htmx the page says why, with a link to the results."""
+    if request.htmx:
+        messages.error(request, message)
+        response = HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+        response["HX-Redirect"] = attempt_url(attempt, "quiz_results")
+        return response
+    return render(
+        request,
+        "training/quiz_time_up.html",
+        {"attempt": attempt, "quiz": attempt.quiz, "message": message},
+        status=409,
+    )
+
+
+def timer_context(attempt: QuizAttempt) -> dict:
+    """What the timer shows (templates/training/includes/_quiz_timer.html); nothing for an untimed attempt."""
+    if attempt.deadline is None or attempt.is_submitted:
+        return {}
+    remaining = max(0, int((attempt.deadline - datetime.now(UTC)).total_seconds()))
+    return {
+        "deadline": attempt.deadline,
+        "remaining": remaining,
+        "remaining_minutes": -(-remaining // 60),
+        "grace": settings.QUIZ_GRACE_SECONDS,
+    }
 
 
 # --- Review, submit, results ---------------------------------------------------------------------------------
@@ -336,7 +380,13 @@ def quiz_attempt(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpRe
     return render(
         request,
         "training/quiz_attempt.html",
-        {"attempt": attempt, "quiz": attempt.quiz, "rows": rows, "unanswered": unanswered},
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "rows": rows,
+            "unanswered": unanswered,
+            "timer": timer_context(attempt),
+        },
     )
 
 
