@@ -79,6 +79,7 @@ RULES: dict[str, Rule] = {
     "quiz_attempt": Rule(OWNER, GET),
     "quiz_question": Rule(OWNER, GET_POST),
     "quiz_submit": Rule(OWNER, POST),
+    "quiz_hint": Rule(OWNER, POST, sample={"shown": "0"}),
     "quiz_results": Rule(OWNER, GET),
     # Progress, review, certificates, my data (issue 6)
     "progress": Rule(LOGIN, GET),

@@ -155,6 +155,8 @@ class QuestionStats:
     sd: float | None = None  # percent, sample standard deviation of the question score
     discrimination: float | None = None  # correlation, −1…1
     choices: list[ChoiceStats] = field(default_factory=list)
+    hinted: float | None = None  # percent of first attempts that opened a hint before answering (practice)
+    mean_hints: float | None = None  # hints opened per first attempt
 
     @property
     def picks_apply(self) -> bool:
@@ -251,6 +253,8 @@ def question_stats(cohort: Cohort, questions: Iterable[Question]) -> list[Questi
             sy=Sum(rest),
             syy=Sum(rest * rest),
             sxy=Sum(x * rest),
+            hinted=Count("id", filter=Q(hints_used__gt=0)),
+            hints=Sum("hints_used"),
         )
         .order_by()
     ):
@@ -265,6 +269,9 @@ def question_stats(cohort: Cohort, questions: Iterable[Question]) -> list[Questi
             variance = (row["sxx"] - row["sx"] ** 2 / n) / (n - 1)
             s.sd = 100.0 * math.sqrt(max(variance, 0.0))
         s.discrimination = discrimination_index(n, row["sx"], row["sxx"], row["sy"], row["syy"], row["sxy"])
+        if s.question.hints:
+            s.hinted = 100.0 * row["hinted"] / n
+            s.mean_hints = (row["hints"] or 0) / n
     picks = dict(
         Response.chosen_choices.through.objects.filter(first_responses(cohort, quiz_ids, prefix="response__"))
         .values_list("choice_id")

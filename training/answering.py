@@ -18,6 +18,7 @@ job (quizzes.InAttempt, lessons.InLessonCheck, review.InReview):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -104,10 +105,12 @@ def answer_question(
     recorder: Recorder,
     when: datetime | None = None,
     certainty: int | None = None,
+    hint_costs: Sequence[float] = (),
 ) -> Answered:
     """Grade `answer` (parsed by the question's answer form) once, record it, schedule a review, and return
     the feedback. `spec` is the question as shown (choices in the order shown); `certainty` (1–3) is the
-    learner's certainty when the quiz uses certainty-based marking (the grade carries its mark)."""
+    learner's certainty when the quiz uses certainty-based marking (the grade carries its mark); `hint_costs`
+    the costs of the hints opened before answering (practice quizzes: grading.with_hints lowers the score)."""
     when = (when or datetime.now(UTC)).astimezone(UTC)
     snap = question_snapshot(question, spec)
     new = NewAnswer(
@@ -115,7 +118,7 @@ def answer_question(
     )
     previous = recorder.find_previous(new)
     if previous is None:
-        graded = replace(grading.grade(spec, answer), certainty=certainty)
+        graded = replace(grading.with_hints(grading.grade(spec, answer), hint_costs), certainty=certainty)
         try:
             row = recorder.store(new, graded)
         except AlreadyRecorded as repeat:

@@ -18,7 +18,7 @@ from a stored snapshot (what the learner was shown, so later edits do not rewrit
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 SINGLE, MULTIPLE, ORDER, SORT = "single", "multiple", "order", "sort"
@@ -136,6 +136,8 @@ class Grade:
     correct: bool
     marks: dict[str, bool] = field(default_factory=dict)
     certainty: int | None = None  # certainty-based marking: the level given with the answer (1–3)
+    hints_used: int = 0  # practice hints opened before answering (with_hints)
+    hint_penalty: float = 0.0  # the share of the credit they cost, 0–1
 
     @property
     def cbm_mark(self) -> float | None:
@@ -225,6 +227,18 @@ def grade(question, answer: Mapping[str, Any]) -> Grade:
         )
 
     raise ValueError(f"unknown question kind: {spec.kind!r}")
+
+
+# --- Hints ------------------------------------------------------------------------------------------------------
+
+
+def with_hints(graded: Grade, costs: Sequence[float]) -> Grade:
+    """The grade after the hints opened before answering: the score less the sum of their `costs` (each a share of
+    the question's credit), never below 0. Whether the answer itself was right (`correct`, `marks`) is unchanged."""
+    if not costs:
+        return graded
+    penalty = round(min(1.0, sum(costs)), 4)
+    return replace(graded, score=_round(graded.score - penalty), hints_used=len(costs), hint_penalty=penalty)
 
 
 # --- Certainty-based marking (Gardner-Medwin, as in Moodle) ---------------------------------------------------

@@ -258,6 +258,7 @@ class InAttempt:
                     correct=graded.correct,
                     certainty=graded.certainty,
                     mark=graded.cbm_mark,
+                    hints_used=graded.hints_used,
                     snapshot={**new.snapshot, "chosen": new.answer},
                     answered_at=new.when,
                 )
@@ -340,3 +341,42 @@ def close_if_expired(attempt: QuizAttempt, *, user, now: datetime | None = None)
         submitted, _ = submit_attempt(user=user, attempt=attempt, now=attempt.deadline)
         return submitted
     return attempt
+
+
+# --- Hints (practice quizzes) ------------------------------------------------------------------------------------
+
+
+def hints_shown(attempt: QuizAttempt, question) -> int:
+    """How many of the question's hints the learner has opened in this attempt (practice quizzes only)."""
+    if attempt.quiz.mode != Quiz.Mode.PRACTICE:
+        return 0
+    return min(int(attempt.hints_used.get(str(question.pk), 0)), len(question.hints or []))
+
+
+def hint_costs(attempt: QuizAttempt, question) -> list[float]:
+    """The costs of the hints opened so far: what grading.with_hints takes off the answer's score."""
+    return [float(hint["cost"]) for hint in (question.hints or [])[: hints_shown(attempt, question)]]
+
+
+def open_hint(*, user, attempt: QuizAttempt, question, shown: int) -> int:
+    """Open the question's next hint, recorded on the attempt before the answer. `shown` is how many the page
+    showed: a repeat (double click, second tab) opens nothing more. Returns how many are open now."""
+    with transaction.atomic():
+        locked = (
+            QuizAttempt.objects.for_user(user).select_for_update().select_related("quiz").get(pk=attempt.pk)
+        )
+        if locked.is_submitted:
+            raise AttemptSubmitted("This attempt has been submitted, so its answers can no longer change.")
+        if locked.quiz.mode != Quiz.Mode.PRACTICE:
+            raise QuizError("Hints are for practice quizzes.")
+        if question.pk not in locked.question_ids:
+            raise QuizError("That question is not part of this attempt.")
+        if Response.objects.filter(attempt=locked, question=question).exists():
+            raise QuizError("You have answered this question; hints are for before you answer.")
+        current = hints_shown(locked, question)
+        if current == shown and current < len(question.hints or []):
+            current += 1
+            locked.hints_used = {**locked.hints_used, str(question.pk): current}
+            locked.save(update_fields=["hints_used"])
+    attempt.hints_used = locked.hints_used
+    return current

@@ -183,6 +183,7 @@ class _Course:
             else [],
             choices=choices,
             ties=[list(group) for group in q.ties] if q.kind == "order" else [],
+            hints=[s.Hint.model_construct(text=hint["text"], cost=hint["cost"]) for hint in q.hints or []],
         )
 
     def document(self) -> s.Document:

@@ -538,6 +538,7 @@ class _Writer:
                     "prompt": q.prompt,
                     "explanation": q.explanation,
                     "ties": [list(group) for group in q.ties] if q.kind == "order" else [],
+                    "hints": [{"text": hint.text, "cost": hint.cost} for hint in q.hints],
                     "variant_of": q.variant_of or "",
                 }
                 for q, quiz_id, lesson_id, i in placed

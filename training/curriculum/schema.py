@@ -223,6 +223,14 @@ class Choice(Item):
     feedback: str = ""
 
 
+class Hint(Item):
+    """A progressive hint on a quiz question (practice mode): opening it costs `cost` of the question's credit."""
+
+    STORED_AS = "Question"  # as Question.hints (JSON)
+    text: Text
+    cost: Annotated[float, Field(ge=0, le=1)]
+
+
 class Question(Item):
     MARKDOWN = ("scenario", "explanation")
     slug: Slug
@@ -240,6 +248,14 @@ class Question(Item):
     choices: Annotated[list[Choice], Field(min_length=2)]
     # Order only: groups of choice keys whose steps may come in either order (validate.py checks them).
     ties: list[Annotated[list[Key], Field(min_length=2)]] = []
+    # Quiz questions, practice mode: hints in the order they are revealed; their costs add up to 1 at most.
+    hints: list[Hint] = []
+
+    @model_validator(mode="after")
+    def _hint_costs(self):
+        if round(sum(hint.cost for hint in self.hints), 6) > 1:
+            raise ValueError("the `hints` cost more than the whole question (their costs add up to over 1)")
+        return self
 
 
 class Lesson(Item):

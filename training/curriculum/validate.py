@@ -214,6 +214,8 @@ class _Checker:
             for check in lesson.checks:
                 if check.variant_of is not None:
                     self.add(check, "`variant_of` is for quiz questions, not lesson checks", "variant_of")
+                if check.hints:
+                    self.add(check, "`hints` are for practice quiz questions, not lesson checks", "hints")
         in_quiz = {q.slug: quiz for quiz in quizzes.values() for q in quiz.questions}
         for quiz in quizzes.values():
             self.pool(quiz, in_quiz)

@@ -436,6 +436,12 @@ class Question(CourseContent):
         blank=True,
         help_text="Order questions: lists of choice keys whose steps may come in either order.",
     )
+    hints = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Practice quizzes: progressive hints, [{"text": "…", "cost": 0.25}], each costing a share of '
+        "the question's credit (docs/scoring.md).",
+    )
 
     objects: ClassVar = QuestionQuerySet.as_manager()
 

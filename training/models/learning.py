@@ -98,6 +98,9 @@ class QuizAttempt(models.Model):
         blank=True,
         help_text="Timed quizzes: when the attempt ends (training.quizzes.deadline_for).",
     )
+    hints_used = models.JSONField(
+        default=dict, blank=True, help_text="Question id → how many of its hints the learner has opened."
+    )
 
     objects = QuizAttemptQuerySet.as_manager()
 
@@ -147,6 +150,9 @@ class Response(models.Model):
         null=True, blank=True, help_text="Certainty-based marking: 1 low, 2 mid, 3 high."
     )
     mark = models.FloatField(null=True, blank=True, help_text="Certainty-based mark, −6 to 3.")
+    hints_used = models.PositiveSmallIntegerField(
+        default=0, help_text="Hints opened before answering (practice); the score is already reduced by them."
+    )
     snapshot = models.JSONField(
         help_text="Prompt, scenario, choices shown (text, key, correctness/position/category, feedback) and "
         "what was chosen, so later edits to the question do not rewrite history."

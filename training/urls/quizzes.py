@@ -13,6 +13,11 @@ urlpatterns = [
         quizzes.quiz_question,
         name="quiz_question",
     ),
+    path(
+        "quizzes/<slug:slug>/attempts/<int:attempt_id>/questions/<int:number>/hint/",
+        quizzes.quiz_hint,
+        name="quiz_hint",
+    ),
     path("quizzes/<slug:slug>/attempts/<int:attempt_id>/submit/", quizzes.quiz_submit, name="quiz_submit"),
     path("quizzes/<slug:slug>/attempts/<int:attempt_id>/results/", quizzes.quiz_results, name="quiz_results"),
 ]

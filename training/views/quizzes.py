@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from training.content_cache import cached, make_key
 from training.feedback import Feedback, feedback_for
 from training.grading import CERTAINTY_LEVELS, QuestionSpec, spec_from_question
 from training.models import Question, Quiz, QuizAttempt, Response
+from training.plain_text import small_int
 from training.views.base import (
     PROGRESS_CHANGED,
     HtmxHttpRequest,
@@ -132,6 +133,13 @@ class QuestionPage:
     saved: bool = False  # assessment: answered, feedback held until the results
     notice: str = ""
     certainty_note: str = ""  # certainty-based marking: the certainty given and its mark (with the feedback)
+    hints: list[str] = field(default_factory=list)  # practice: the hints opened so far, in order
+    next_hint_cost: float | None = None  # practice, before answering: the cost of the next hint, if any
+    hint_note: str = ""  # with the feedback: "Hints used: 2 (−50%)"
+
+    @property
+    def hint_url(self) -> str:
+        return attempt_url(self.attempt, "quiz_hint", number=self.number)
 
     @property
     def practice(self) -> bool:
@@ -210,6 +218,13 @@ def question_form(attempt: QuizAttempt, question: Question, spec: QuestionSpec, 
     )
 
 
+def hint_note(costs: list[float]) -> str:
+    """What the feedback says about the hints used before answering ("" when none)."""
+    if not costs:
+        return ""
+    return f"Hints used: {len(costs)} (−{round(100 * min(1.0, sum(costs)))}%)."
+
+
 def certainty_note(certainty: int | None, mark: float | None) -> str:
     """What a certainty-based mark says next to the feedback ("" without certainty-based marking)."""
     if not certainty or mark is None:
@@ -240,9 +255,16 @@ def question_page(
     if question is None:
         return page
     spec = shown_spec(attempt, question)
+    opened = quizzes.hints_shown(attempt, question)
     if form is not None or question.pk not in answered:
         page.form = form or question_form(attempt, question, spec)
+        if page.practice:
+            # Only the hints the learner asked for reach the page (no text of the others).
+            page.hints = [hint["text"] for hint in question.hints[:opened]]
+            if opened < len(question.hints):
+                page.next_hint_cost = float(question.hints[opened]["cost"])
         return page
+    page.hint_note = hint_note(quizzes.hint_costs(attempt, question))
     if answered_now is not None:
         answer, feedback = answered_now.answer, answered_now.feedback
         certainty, mark = answered_now.grade.certainty, answered_now.grade.cbm_mark
@@ -303,6 +325,7 @@ def quiz_question(request: HtmxHttpRequest, slug: str, attempt_id: int, number: 
             answer=form.answer,
             recorder=quizzes.InAttempt(attempt),
             certainty=form.certainty,
+            hint_costs=quizzes.hint_costs(attempt, question),
         )
     except quizzes.TimeUp as error:
         # Refused: nothing of this answer was written. The attempt ends as of its deadline.
@@ -354,6 +377,25 @@ def timer_context(attempt: QuizAttempt) -> dict:
         "remaining_minutes": -(-remaining // 60),
         "grace": settings.QUIZ_GRACE_SECONDS,
     }
+
+
+@login_required
+@require_POST
+def quiz_hint(request: HtmxHttpRequest, slug: str, attempt_id: int, number: int) -> HttpResponse:
+    """Open the question's next hint (practice quizzes), recorded before the answer, and go back to the
+    question. The form says how many hints the page showed, so a repeat opens nothing more."""
+    attempt = get_attempt(request, slug, attempt_id)
+    if attempt.is_submitted:
+        return redirect(attempt_url(attempt, "quiz_results"))
+    question = load_question(attempt, number)
+    shown = small_int(request.POST.get("shown"))
+    if question is None or shown is None:
+        return HttpResponse("Which hint? Reload the question and try again.", status=400)
+    try:
+        quizzes.open_hint(user=request.user, attempt=attempt, question=question, shown=shown)
+    except quizzes.QuizError as error:
+        messages.info(request, str(error))
+    return redirect(question_url(attempt, number) + "#hints")
 
 
 # --- Review, submit, results ---------------------------------------------------------------------------------
