@@ -168,7 +168,10 @@ def extra_time(request: HttpRequest, pk: int) -> HttpResponse:
     quizzes.set_extra_time(user=learner, course=cohort.course, extra_percent=percent, set_by=request.user)
     name = learner.get_username()
     messages.success(
-        request, f"{name} now has {percent}% extra time on timed quizzes." if percent else f"{name} has no extra time."
+        request,
+        f"{name} now has {percent}% extra time on timed quizzes."
+        if percent
+        else f"{name} has no extra time.",
     )
     return redirect(reverse("instructor_cohort", args=[cohort.pk]) + "#extra-time-heading")
 
