@@ -294,17 +294,17 @@ class World:
 
     def __init__(self) -> None:
         from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
         from django.utils import timezone
 
         from tests import factories
+        from tests.learner_data import instructors_group
         from training.models import Question, Quiz
 
         User = get_user_model()
         self.learner = User.objects.create_user("learner-a", "a@example.org", PASSWORD)
         self.other = User.objects.create_user("learner-b", "b@example.org", PASSWORD)
         self.instructor = User.objects.create_user("instructor-i", "i@example.org", PASSWORD, is_staff=True)
-        group, _ = Group.objects.get_or_create(name="Instructors")
+        group = instructors_group()  # with its permissions, also after a transactional test's flush
         self.instructor.groups.add(group)
         # Teaches another cohort (learner B's), not learner A's: sees none of A's data.
         self.other_instructor = User.objects.create_user(

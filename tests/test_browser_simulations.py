@@ -7,11 +7,11 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from tests.axe import assert_accessible
+from tests.learner_data import instructors_group
 from training.models import Meter, Option, SimulationRun
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -150,7 +150,7 @@ def test_play_shipped_simulations_without_javascript(
 
 
 def test_instructor_map_of_each_shipped_simulation(page: Page, live_server, course):
-    course.groups.add(Group.objects.get_or_create(name="Instructors")[0])
+    course.groups.add(instructors_group())
     page.goto(f"{live_server.url}/accounts/login/?next=/simulations/lakeside-channel/")
     page.get_by_label("Username").fill("player")
     page.get_by_label("Password").fill(PASSWORD)

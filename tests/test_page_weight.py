@@ -13,11 +13,11 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
 
+from tests.learner_data import instructors_group
 from training import quizzes, simulation
 from training.models import Course, Lesson, Quiz, Simulation, Track
 
@@ -71,7 +71,7 @@ def site(django_db_setup, django_db_blocker):
             User = get_user_model()
             learner = User.objects.create_user("weigher", password="a-long-pass-phrase")
             instructor = User.objects.create_user("teacher", password="a-long-pass-phrase", is_staff=True)
-            instructor.groups.add(Group.objects.get_or_create(name="Instructors")[0])
+            instructor.groups.add(instructors_group())
             course = Course.objects.published().first()
             quiz = Quiz.objects.published().filter(course=course).in_order().first()
             attempt, _ = quizzes.start_attempt(user=learner, quiz=quiz)
