@@ -145,6 +145,13 @@ def test_an_assessment_holds_back_the_mark_until_submitted(client, learner):
     assert f'value="3" id="q{single.pk}-certainty-3" checked' in html
     assert Response.objects.get().mark == -6.0
     assert calibration_for_user(learner, quiz.course) is None  # open attempts are left out
+    # "My data" shows the certainty given but not the mark, which would tell right from wrong.
+    (exported,) = client.get("/account/data/export/").json()["quiz_attempts"]
+    (row,) = exported["responses"]
+    assert row["certainty"] == 3 and "mark" not in row and "correct" not in row
+    client.post(reverse("quiz_submit", args=[quiz.slug, attempt.pk]))
+    (exported,) = client.get("/account/data/export/").json()["quiz_attempts"]
+    assert exported["responses"][0]["mark"] == -6.0 and exported["mark_average"] is not None
 
 
 def test_the_dashboard_shows_calibration_over_submitted_attempts(client, learner):

@@ -234,3 +234,11 @@ def test_hints_on_a_lesson_check_are_refused(tmp_path: Path):
     with pytest.raises(CurriculumError) as exc:
         load_curriculum([path])
     assert "`hints` are for practice quiz questions, not lesson checks" in str(exc.value)
+
+
+def test_instructors_edit_hints_variants_and_ties_in_the_question_admin(client, superuser):
+    question = f.make_question(f.make_quiz(f.make_module(f.make_course())))
+    client.force_login(superuser)
+    html = client.get(reverse("admin:training_question_change", args=[question.pk])).content.decode()
+    for name in ("hints", "variant_of", "ties"):
+        assert f'name="{name}"' in html, name

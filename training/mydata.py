@@ -86,10 +86,13 @@ def _attempt(attempt: QuizAttempt, *, open_assessment: bool, key_shown: bool) ->
             "correct": response.correct,
             "answered_at": _iso(response.answered_at),
             "chosen": sorted(choice.key for choice in response.chosen_choices.all()),
+            "certainty": response.certainty,
+            "mark": response.mark,
+            "hints_used": response.hints_used,
             "snapshot": response.snapshot if key_shown else _without_answer_key(response.snapshot),
         }
         if open_assessment:
-            del row["score"], row["correct"]
+            del row["score"], row["correct"], row["mark"]  # each tells right from wrong
         rows.append(row)
     return {
         "quiz": attempt.quiz.slug,
@@ -101,6 +104,8 @@ def _attempt(attempt: QuizAttempt, *, open_assessment: bool, key_shown: bool) ->
         "max_score": attempt.max_score,
         "percent": attempt.percent,
         "passed": attempt.passed,
+        "mark_average": attempt.mark_average,
+        "deadline": _iso(attempt.deadline),
         "held_back": UNTIL_SUBMITTED if open_assessment else None if key_shown else BY_POLICY,
         "responses": rows,
     }

@@ -313,6 +313,8 @@ class QuestionAdmin(ContentAdmin):
         "explanation",
         "tracks",
         "objectives",
+        ("variant_of", "ties"),
+        "hints",
     ]
     inlines = [CategoryInline, ChoiceInline, CitationInline]
     inline_kinds = ("category", "choice")
