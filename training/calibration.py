@@ -15,6 +15,7 @@ from django.db.models import Avg, Count
 
 from training.grading import CERTAINTY_LEVELS
 from training.models import Course, Quiz, Response
+from training.svg_chart import PlotArea
 
 # Certainty level → the accuracy band (percent) in which it earns the highest expected mark.
 BANDS = {1: (0, 67), 2: (67, 80), 3: (80, 100)}
@@ -116,25 +117,13 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class CalibrationChart:
-    width: int
-    height: int
-    left: int
-    right: int
-    top: int
-    bottom: int
+class CalibrationChart(PlotArea):
+    Y_TICK_GAP = 6
+
     bars: tuple[Bar, ...]
     y_ticks: tuple[tuple[float, str], ...]
     summary: str
     meaning: str = MEANING
-
-    @property
-    def x_tick_y(self) -> int:
-        return self.bottom + 18
-
-    @property
-    def y_tick_x(self) -> int:
-        return self.left - 6
 
 
 def calibration_chart(levels: list[Level], *, width: int = 360, height: int = 220) -> CalibrationChart:

@@ -34,6 +34,7 @@ from training.models import (
     SimulationRun,
     SimulationStep,
 )
+from training.svg_chart import PlotArea
 
 OUTCOME_RANK = {"failure": 0, "mixed": 1, "success": 2}
 STATES_PER_OPTION = 2_000  # states explored after one option before the answer is marked incomplete
@@ -106,26 +107,12 @@ class ChartLine:
 
 
 @dataclass(frozen=True)
-class TimelineChart:
-    width: int
-    height: int
-    left: int
-    right: int
-    top: int
-    bottom: int
+class TimelineChart(PlotArea):
     lines: tuple[ChartLine, ...]
     y_ticks: tuple[tuple[str, str], ...]  # (y, label)
     x_ticks: tuple[tuple[str, str], ...]  # (x, label)
     scale: str  # what the y axis measures, in words
     summary: str
-
-    @property
-    def x_tick_y(self) -> int:
-        return self.bottom + 18
-
-    @property
-    def y_tick_x(self) -> int:
-        return self.left - 8
 
 
 def chart_for(

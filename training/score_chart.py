@@ -11,6 +11,7 @@ from training.models import (
     Quiz,
     QuizAttempt,
 )
+from training.svg_chart import PlotArea
 
 HISTORY_LIMIT = 12
 
@@ -77,13 +78,7 @@ class ChartPoint:
 
 
 @dataclass(frozen=True)
-class Chart:
-    width: int
-    height: int
-    left: int
-    right: int
-    top: int
-    bottom: int
+class Chart(PlotArea):
     points: tuple[ChartPoint, ...]
     y_ticks: tuple[tuple[str, int], ...]  # (y, label)
     x_ticks: tuple[tuple[str, int], ...]  # (x, attempt number in the history)
@@ -106,14 +101,6 @@ class Chart:
     @property
     def x_label_y(self) -> int:
         return self.bottom + 40
-
-    @property
-    def x_tick_y(self) -> int:
-        return self.bottom + 18
-
-    @property
-    def y_tick_x(self) -> int:
-        return self.left - 8
 
     @property
     def y_label_x(self) -> int:

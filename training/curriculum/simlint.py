@@ -108,17 +108,24 @@ def explore(sim: s.Simulation, *, max_states: int = MAX_STATES, samples: int = S
         [(sim.start, start, 0, frozenset(), ())]
     )
     seen = {first}
+
+    def ended(node_key: str, broken: frozenset[str], route: tuple[str, ...]) -> bool:
+        """Record an ending reached (and a success reached while breaking a principle); False elsewhere."""
+        node = nodes[node_key]
+        if not node.ending:
+            return False
+        found.reached.add(node_key)
+        if node.outcome == "success":
+            for principle in broken:
+                found.broken_success.setdefault((node_key, principle), list(route))
+        return True
+
     while queue:
         if len(seen) > max_states:
             found.exact = False
             break
         node_key, state, number, broken, route = queue.popleft()
-        node = nodes[node_key]
-        if node.ending:
-            found.reached.add(node_key)
-            if node.outcome == "success":
-                for principle in broken:
-                    found.broken_success.setdefault((node_key, principle), list(route))
+        if ended(node_key, broken, route):
             continue
         for option_key, target, after in successors(node_key, state, number + 1):
             now_broken = broken | frozenset(options[(node_key, option_key)].breaks)
@@ -137,12 +144,7 @@ def explore(sim: s.Simulation, *, max_states: int = MAX_STATES, samples: int = S
         node_key, state, number, broken = sim.start, start, 0, frozenset[str]()
         route = ()
         while number < MAX_DEPTH:
-            node = nodes[node_key]
-            if node.ending:
-                found.reached.add(node_key)
-                if node.outcome == "success":
-                    for principle in broken:
-                        found.broken_success.setdefault((node_key, principle), list(route))
+            if ended(node_key, broken, route):
                 break
             moves = successors(node_key, state, number + 1)
             if not moves:
