@@ -218,3 +218,148 @@ def test_decision_distribution_counts_options_chosen_across_runs_in_one_query(mo
         ("b", 1, True),
         ("c", 0, False),
     ]
+
+
+# Branches, events and resumes ---------------------------------------------------------------------------------
+
+
+def _consequences_sim(module):
+    """trust 50: build (+20) / leak (-20, sets press-knows: the story-leaks event interrupts, its node's
+    option resumes to `ask`) / wait, then at `ask` decide by branches (trust >= 60 → win, press-knows → lose,
+    otherwise mixed) or walk out (lose)."""
+    simulation = make_sim_graph(
+        module,
+        flags=[{"key": "press-knows", "label": "The press knows"}],
+        events=[{"key": "story-leaks", "when": "press-knows and trust < 40", "node": "leak-node"}],
+        nodes={
+            "open": {
+                "options": [
+                    {"key": "build", "next": "ask", "effects": {"trust": 20}},
+                    {"key": "leak", "next": "ask", "effects": {"trust": -20}, "sets": ["press-knows"]},
+                    {"key": "wait", "next": "ask"},
+                ]
+            },
+            "ask": {
+                "options": [
+                    {
+                        "key": "decide",
+                        "next": "mixed",
+                        "branches": [
+                            {"when": "trust >= 60", "next": "win"},
+                            {"when": "press-knows", "next": "lose"},
+                        ],
+                    },
+                    {"key": "walk", "next": "lose"},
+                ]
+            },
+            "leak-node": {"options": [{"key": "deny", "next": "ask", "effects": {"trust": 5}}]},
+            "win": {"ending": "success"},
+            "lose": {"ending": "failure"},
+            "mixed": {"ending": "mixed"},
+        },
+    )
+    Option.objects.filter(node__simulation=simulation, key="deny").update(next_node=None)  # resumes
+    return simulation
+
+
+def _edges(analysis, node_key, option_key):
+    item = next(
+        o for n in analysis.nodes if n.node.key == node_key for o in n.options if o.option.key == option_key
+    )
+    return [(e.kind, e.target.key if e.target else None, e.condition, e.taken) for e in item.edges]
+
+
+def test_the_map_shows_every_branch_the_event_and_the_resume_with_their_conditions(module):
+    analysis = analyse_paths(_consequences_sim(module))
+    assert _edges(analysis, "ask", "decide") == [
+        ("branch", "win", "trust >= 60", 1),
+        ("branch", "lose", "press-knows", 1),
+        ("next", "mixed", "otherwise", 1),
+    ]
+    assert _edges(analysis, "open", "leak") == [
+        ("next", "ask", "", 1),
+        ("event", "leak-node", "press-knows and trust < 40", 1),
+    ]
+    assert _edges(analysis, "leak-node", "deny") == [("resume", "ask", "", 1)]
+    leak_node = next(n for n in analysis.nodes if n.node.key == "leak-node")
+    assert leak_node.reachable and leak_node.event is not None and leak_node.event.key == "story-leaks"
+    (event,) = analysis.events
+    assert (event.key, event.node.key, event.fired) == ("story-leaks", "leak-node", 1)
+    assert analysis.exact and analysis.all_endings_reachable and not analysis.dead_ends
+
+
+def test_path_counts_and_meter_ranges_per_ending_follow_branches_and_events(module):
+    analysis = analyse_paths(_consequences_sim(module))
+    assert {s.ending.key: (s.paths, s.shortest, s.final_ranges) for s in analysis.endings} == {
+        "win": (1, 2, {"trust": (70, 70)}),
+        "lose": (4, 2, {"trust": (35, 70)}),
+        "mixed": (1, 2, {"trust": (50, 50)}),
+    }
+    assert analysis.path_count == len(analysis.paths) == 6
+    assert _routes(analysis) == [
+        (["build", "decide"], "win"),
+        (["build", "walk"], "lose"),
+        (["leak", "deny", "decide"], "lose"),
+        (["leak", "deny", "walk"], "lose"),
+        (["wait", "decide"], "mixed"),
+        (["wait", "walk"], "lose"),
+    ]
+    leaked = analysis.paths[2]
+    assert leaked.events == ["story-leaks"] and leaked.ranges == {"trust": (30, 50)}
+    assert {n.node.key: n.paths_through for n in analysis.nodes} == {
+        "open": 6,
+        "ask": 6,
+        "leak-node": 2,
+        "win": 1,
+        "lose": 4,
+        "mixed": 1,
+    }
+
+
+def test_counts_stay_exact_when_the_listing_is_cut_short(module):
+    analysis = analyse_paths(_consequences_sim(module), max_paths=2)
+    assert analysis.truncated and len(analysis.paths) == 2
+    assert analysis.path_count == 6
+    lose = next(s for s in analysis.endings if s.ending.key == "lose")
+    assert (lose.paths, len(lose.routes), lose.unlisted) == (4, 1, 3)
+
+
+def test_the_map_page_shows_branch_guards_event_and_resume(module, instructor):
+    from django.test import Client
+    from django.urls import reverse
+
+    simulation = _consequences_sim(module)
+    client = Client()
+    client.force_login(instructor)
+    html = client.get(reverse("simulation_map", args=[simulation.slug])).content.decode()
+    assert "6 nodes, 3 endings, 6 distinct paths" in html
+    assert "<strong>Exact:</strong> all 10 reachable states explored." in html
+    assert 'If <code>trust &gt;= 60</code>:\n                      <a href="#node-win">' in html
+    assert 'If <code>press-knows</code>:\n                      <a href="#node-lose">' in html
+    assert 'Otherwise:\n                      <a href="#node-mixed">' in html
+    assert "Event story-leaks (when <code>press-knows and trust &lt; 40</code>) interrupts:" in html
+    assert 'Back to the story:\n                      <a href="#node-ask">' in html
+    assert "Inserted by event story-leaks when <code>press-knows and trust &lt; 40</code>." in html
+    assert "Failure): 4 paths" in html
+    assert "Events: story-leaks" in html
+
+
+def test_path_counts_of_the_shipped_simulations_match_a_full_enumeration():
+    # tests/test_shipped_simulations.py enumerates every path one by one with the same step rules.
+    from tests.test_shipped_simulations import all_paths
+
+    call_command("load_curriculum", "fixtures/diplomacy-tracks", verbosity=0)
+    for slug in ("lakeside-channel", "harbour-standoff"):
+        analysis = analyse_paths(Simulation.objects.get(slug=slug))
+        enumerated = all_paths(slug)
+        expected: dict[str, int] = {}
+        for path in enumerated:
+            expected[path.ending] = expected.get(path.ending, 0) + 1
+        assert analysis.exact and analysis.path_count == len(enumerated) == len(analysis.paths)
+        assert {s.ending.key: s.paths for s in analysis.endings if s.paths} == expected
+        # Every event and every branch taken on some path shows on the map.
+        assert {e.key for e in analysis.events if e.fired} == {e for p in enumerated for e in p.events}
+        leads = {
+            (n.node.key, e.target.key) for n in analysis.nodes for o in n.options for e in o.edges if e.taken
+        }
+        assert {(node, destination) for p in enumerated for node, _, destination in p.steps} <= leads

@@ -6,6 +6,10 @@ the meters, the flags, what is scheduled, the events fired and the principles br
 "a success ending is reachable while breaking a principle" is exact, not a guess from the graph. When the
 states exceed `MAX_STATES` the exploration falls back to `SAMPLES` seeded random play-throughs and says so.
 
+`explore_states` builds that state graph from plain rules (`NodeRules`); the linter reads it here
+(`explore`) and the staff map reads it for path counts (training.simulation_paths), so both see the states
+learners can reach in the same way.
+
 Warnings: endings (and nodes) no choices reach; dead ends (no option open, or nowhere to go); meters nothing
 reads or nothing changes; flags never set or never read; guards, branch conditions and events that never
 hold in any reachable state; a success ending reachable while breaking a principle.
@@ -14,7 +18,7 @@ hold in any reachable state; a success ending reachable while breaking a princip
 from __future__ import annotations
 
 import random
-from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from training import simulation_rules as rules
@@ -25,6 +29,141 @@ from training.curriculum.guards import GuardError, parse_guard
 MAX_STATES = 50_000
 SAMPLES = 2_000
 MAX_DEPTH = 200
+
+
+@dataclass(frozen=True)
+class NodeRules:
+    """A node as the exploration reads it: its options (in order) as step rules."""
+
+    key: str
+    ending: bool = False
+    outcome: str = ""
+    options: tuple[rules.OptionRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Move:
+    """An option open in a state and what choosing it does."""
+
+    option: str
+    target: str  # the node the run moves to (not a node of the simulation: nowhere to go)
+    to: int | None  # the state reached (an index into StateGraph.states), None when nowhere
+    branch: int | None = None  # the index of the branch taken; None: `next`, or a resume
+    resumed: bool = False  # the option has no `next`: back to where the event interrupted the story
+    way: str = ""  # where the story was going before an event interrupted it (the target otherwise)
+    event: str = ""  # the event that interrupted
+
+
+@dataclass
+class StateNode:
+    node: str
+    state: rules.RunState
+    broken: frozenset[str]
+    number: int  # decisions taken on the first route found to this state
+    parent: tuple[int, str] | None  # (state, option) of that first route
+    moves: list[Move] | None = None  # None until the state is expanded
+    closed: list[str] = field(default_factory=list)  # options whose guard does not hold here
+
+
+@dataclass
+class StateGraph:
+    states: list[StateNode] = field(default_factory=list)
+    expanded: list[int] = field(default_factory=list)  # states in the order they were expanded
+    exact: bool = True
+    explored: int = 0  # states found by the exhaustive exploration (all of them when exact)
+
+    def route(self, index: int) -> list[tuple[str, str]]:
+        """(node, option) of the first route found from the start to a state."""
+        steps: list[tuple[str, str]] = []
+        parent = self.states[index].parent
+        while parent is not None:
+            at, option = parent
+            steps.append((self.states[at].node, option))
+            parent = self.states[at].parent
+        return steps[::-1]
+
+
+def explore_states(
+    *,
+    start: str,
+    nodes: Mapping[str, NodeRules],
+    meters: Sequence[rules.MeterRange],
+    events: Sequence[rules.EventRule],
+    max_states: int = MAX_STATES,
+    samples: int = SAMPLES,
+) -> StateGraph:
+    """Every state reachable from the start (breadth first), or beyond `max_states` what `samples` seeded
+    play-throughs reach. State 0 is the start; states at endings are expanded with no moves."""
+    graph = StateGraph()
+    if start not in nodes:
+        return graph
+    initial = rules.RunState.initial(meters)
+    index: dict[tuple, int] = {(start, initial.key(0), frozenset()): 0}
+    graph.states.append(StateNode(start, initial, frozenset(), 0, None))
+
+    def expand(at: int) -> list[Move]:
+        here = graph.states[at]
+        if here.moves is not None:
+            return here.moves
+        here.moves = []
+        graph.expanded.append(at)
+        node = nodes[here.node]
+        if node.ending:
+            return here.moves
+        state, number = here.state, here.number + 1
+        values = state.values
+        for rule in node.options:
+            if not rules.condition_holds(rule.guard, values, state.flags):
+                here.closed.append(rule.key)
+                continue
+            result = rules.step(meters=meters, events=events, state=state, option=rule, number=number)
+            after = dict(result.state.meters)
+            # The branch taken is the first that holds on the state after the step.
+            branch = next(
+                (
+                    i
+                    for i, b in enumerate(rule.branches)
+                    if rules.condition_holds(b.when, after, result.state.flags)
+                ),
+                None,
+            )
+            resumed = branch is None and not rule.next
+            way = result.state.resume if result.event else result.destination
+            to = None
+            if result.destination in nodes:
+                broken = here.broken | frozenset(rule.breaks)
+                key = (result.destination, result.state.key(number), broken)
+                to = index.get(key)
+                if to is None:
+                    to = index[key] = len(graph.states)
+                    graph.states.append(
+                        StateNode(result.destination, result.state, broken, number, (at, rule.key))
+                    )
+            here.moves.append(Move(rule.key, result.destination, to, branch, resumed, way, result.event))
+        return here.moves
+
+    # Breadth first: states are numbered as they are found, so expanding them in number order is the queue.
+    at = 0
+    while at < len(graph.states):
+        if len(graph.states) > max_states:
+            graph.exact = False
+            break
+        expand(at)
+        at += 1
+    graph.explored = len(graph.states)
+    if graph.exact:
+        return graph
+
+    # Seeded, so every run gives the same answer; not used for anything secret.
+    picker = random.Random(0)  # nosec B311
+    for _ in range(samples):
+        at, taken = 0, 0
+        while taken < MAX_DEPTH:
+            moves = [m for m in expand(at) if m.to is not None]
+            if not moves:
+                break
+            at, taken = picker.choice(moves).to, taken + 1  # type: ignore[assignment]
+    return graph
 
 
 @dataclass
@@ -63,96 +202,45 @@ def _rules(sim: s.Simulation):
     return meters, events, nodes, options
 
 
+def node_rules(sim: s.Simulation) -> dict[str, NodeRules]:
+    _, _, nodes, options = _rules(sim)
+    return {
+        key: NodeRules(
+            key, node.ending, node.outcome or "", tuple(options[(key, o.key)] for o in node.options)
+        )
+        for key, node in nodes.items()
+    }
+
+
 def explore(sim: s.Simulation, *, max_states: int = MAX_STATES, samples: int = SAMPLES) -> Exploration:
-    meters, events, nodes, options = _rules(sim)
-    found = Exploration()
-
-    def successors(node_key: str, state: rules.RunState, number: int):
-        """(option key, next node, next state) for each option open here; records what it sees."""
-        node = nodes[node_key]
-        found.reached.add(node_key)
-        if node.ending:
-            return []
-        values = state.values
-        moves = []
-        for option in node.options:
-            rule = options[(node_key, option.key)]
-            if not rules.condition_holds(rule.guard, values, state.flags):
-                continue
-            found.held.add(("guard", node_key, option.key))
-            result = rules.step(meters=meters, events=events, state=state, option=rule, number=number)
-            after = dict(result.state.meters)
-            for index, branch in enumerate(rule.branches):
-                # The branch taken is the first that holds; a later branch "holds" only when it is taken.
-                if rules.condition_holds(branch.when, after, result.state.flags):
-                    found.held.add(("branch", node_key, option.key, index))
-                    break
-            if result.event:
-                found.fired.add(result.event)
-            if result.destination not in nodes:
-                found.dead_ends.setdefault(
-                    node_key, f"option `{option.key}` has nowhere to go (nothing to resume)"
-                )
-                continue
-            moves.append((option.key, result.destination, result.state))
-        if not moves and node_key not in found.dead_ends:
-            found.dead_ends[node_key] = "no option is open"
-        return moves
-
-    start = rules.RunState.initial(meters)
-    if sim.start not in nodes:
-        return found
-    # Breadth-first over (node, state, principles broken so far); `paths` keeps one route to each state.
-    first: tuple = (sim.start, start.key(0), frozenset())
-    queue: deque[tuple[str, rules.RunState, int, frozenset[str], tuple[str, ...]]] = deque(
-        [(sim.start, start, 0, frozenset(), ())]
+    meters, events, _, _ = _rules(sim)
+    nodes = node_rules(sim)
+    graph = explore_states(
+        start=sim.start, nodes=nodes, meters=meters, events=events, max_states=max_states, samples=samples
     )
-    seen = {first}
-
-    def ended(node_key: str, broken: frozenset[str], route: tuple[str, ...]) -> bool:
-        """Record an ending reached (and a success reached while breaking a principle); False elsewhere."""
-        node = nodes[node_key]
-        if not node.ending:
-            return False
-        found.reached.add(node_key)
-        if node.outcome == "success":
-            for principle in broken:
-                found.broken_success.setdefault((node_key, principle), list(route))
-        return True
-
-    while queue:
-        if len(seen) > max_states:
-            found.exact = False
-            break
-        node_key, state, number, broken, route = queue.popleft()
-        if ended(node_key, broken, route):
+    found = Exploration(exact=graph.exact, states=graph.explored)
+    for at in graph.expanded:
+        here = graph.states[at]
+        node = nodes[here.node]
+        found.reached.add(here.node)
+        if node.ending:
+            if node.outcome == "success":
+                route = [f"{key}:{option}" for key, option in graph.route(at)]
+                for principle in here.broken:
+                    found.broken_success.setdefault((here.node, principle), route)
             continue
-        for option_key, target, after in successors(node_key, state, number + 1):
-            now_broken = broken | frozenset(options[(node_key, option_key)].breaks)
-            key = (target, after.key(number + 1), now_broken)
-            if key in seen:
-                continue
-            seen.add(key)
-            queue.append((target, after, number + 1, now_broken, (*route, f"{node_key}:{option_key}")))
-    found.states = len(seen)
-    if found.exact:
-        return found
-
-    # Seeded, so every lint run gives the same warnings; not used for anything secret.
-    picker = random.Random(0)  # nosec B311
-    for _ in range(samples):
-        node_key, state, number, broken = sim.start, start, 0, frozenset[str]()
-        route = ()
-        while number < MAX_DEPTH:
-            if ended(node_key, broken, route):
-                break
-            moves = successors(node_key, state, number + 1)
-            if not moves:
-                break
-            option_key, target, after = picker.choice(moves)
-            broken = broken | frozenset(options[(node_key, option_key)].breaks)
-            route = (*route, f"{node_key}:{option_key}")
-            node_key, state, number = target, after, number + 1
+        for move in here.moves or []:
+            found.held.add(("guard", here.node, move.option))
+            if move.branch is not None:
+                found.held.add(("branch", here.node, move.option, move.branch))
+            if move.event:
+                found.fired.add(move.event)
+            if move.to is None:
+                found.dead_ends.setdefault(
+                    here.node, f"option `{move.option}` has nowhere to go (nothing to resume)"
+                )
+        if not any(move.to is not None for move in here.moves or []) and here.node not in found.dead_ends:
+            found.dead_ends[here.node] = "no option is open"
     return found
 
 
