@@ -82,7 +82,7 @@ def test_minimum_counts_from_the_loaded_database(course):
         assert all(choice.feedback.strip() for choice in question.choices.all()), question.slug
 
     simulations = Simulation.objects.published().filter(course=course)
-    assert simulations.count() >= 2
+    assert simulations.count() >= 3
     for simulation in simulations:
         assert simulation.meters.count() >= 3, simulation.slug
         decisions = Node.objects.filter(simulation=simulation, is_ending=False)

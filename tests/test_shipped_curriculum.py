@@ -50,6 +50,7 @@ def test_shipped_curriculum_lints_clean_in_strict_mode():
     assert len(warnings) == len(KNOWN_SIMULATION_WARNINGS), warnings
     assert "simulation paths (lakeside-channel): exact" in out.getvalue()
     assert "simulation paths (harbour-standoff): exact" in out.getvalue()
+    assert "simulation paths (listed-group): exact" in out.getvalue()
 
 
 def test_shipped_source_structure_matches_the_article_readme():

@@ -45,6 +45,11 @@ PRAISE = {
         "own-before-announce": "you let officials own the text before it went public",
         "consent": "you won consent beyond the signatures",
     },
+    "listed-group": {
+        "lawful": "you took legal advice before engaging a listed group",
+        "protect": "you kept the participants' names out of other hands",
+        "inclusion": "you widened the circle beyond the leaders' advisers",
+    },
 }
 
 # (node, option, path A, ending or node after A, path B, ending or node after B): the same option, two outcomes.
@@ -93,6 +98,38 @@ SAME_OPTION_DIFFERENT_OUTCOMES = {
             "keep-it-alive",
         ),
     ],
+    "listed-group": [
+        # The inclusive paper: it succeeds after legal advice, a reporting protocol and a planned return; after
+        # the names went to the donor, trust is too thin for the delay and the armed group walks out.
+        (
+            "the-paper",
+            "inclusive",
+            ["legal-dialogue", "protocol", "return-plan"],
+            "paper-many-own",
+            ["legal-dialogue", "hand-over", "return-plan"],
+            "too-slow",
+        ),
+        # Flying everyone home as usual: harmless while the names stayed with the centre; after they went to
+        # the donor, safety is low and a participant is detained on return (event).
+        (
+            "going-home",
+            "as-usual",
+            ["legal-dialogue", "protocol"],
+            "the-paper",
+            ["legal-dialogue", "hand-over"],
+            "detained-on-return",
+        ),
+        # The fast elite-only paper: a paper for the few after a lawful start; after training the listed group
+        # and moving the course abroad when the bank wrote, the programme is shut down.
+        (
+            "the-paper",
+            "fast-elite",
+            ["legal-dialogue", "protocol", "return-plan"],
+            "paper-for-the-few",
+            ["train-them", "decline", "as-usual", "move-abroad"],
+            "shut-down",
+        ),
+    ],
 }
 
 # Early mistakes that must cost: no path through them ends in success.
@@ -106,6 +143,12 @@ EARLY_MISTAKES = {
         ("first-48-hours", "cut-contact"),
         ("first-48-hours", "admiral-call"),
         ("draft-code", "announce"),
+    ],
+    "listed-group": [
+        ("the-request", "train-them"),
+        ("the-request", "refuse"),
+        ("donor-request", "hand-over"),
+        ("going-home", "communique"),
     ],
 }
 
@@ -204,7 +247,7 @@ def debrief(slug: str, path: Path_) -> str:
 
 
 def test_every_shipped_simulation_is_covered_here():
-    # A third simulation (the risks of Track II) is planned; add it to PRAISE and the tables above when it ships.
+    # Adding a simulation means adding it to PRAISE and the tables above.
     assert set(SLUGS) == set(simulations())
 
 
