@@ -363,3 +363,20 @@ def test_path_counts_of_the_shipped_simulations_match_a_full_enumeration():
             (n.node.key, e.target.key) for n in analysis.nodes for o in n.options for e in o.edges if e.taken
         }
         assert {(node, destination) for p in enumerated for node, _, destination in p.steps} <= leads
+
+
+def test_a_sampled_exploration_is_said_so_on_the_map(module, instructor, rf):
+    from django.template.loader import render_to_string
+
+    simulation = _consequences_sim(module)
+    sampled = analyse_paths(simulation, max_states=3)
+    assert not sampled.exact
+    assert {s.ending.key for s in sampled.endings if s.paths} == {"win", "lose", "mixed"}  # 2,000 samples
+    assert analyse_paths(simulation).exact
+    request = rf.get("/")
+    request.user = instructor
+    nodes = [{"item": item, "situation_html": "", "distribution": None} for item in sampled.nodes]
+    context = {"simulation": simulation, "analysis": sampled, "nodes": nodes}
+    html = render_to_string("training/simulation_map.html", context, request=request)
+    assert "<strong>Sampled:</strong> the states are too many to explore" in html
+    assert "<strong>Exact:</strong>" not in html

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from training import simulation as sim
-from training.curriculum.simlint import NodeRules, StateGraph, explore_states
+from training.curriculum.simlint import MAX_STATES, NodeRules, StateGraph, explore_states
 from training.models import Meter, Node, Option, Simulation
 from training.simulation import unavailable_reason
 
@@ -214,7 +214,11 @@ def _order(graph: StateGraph) -> tuple[list[int], list[tuple[int, int]]]:
 
 
 def analyse_paths(
-    simulation: Simulation, *, max_paths: int = DEFAULT_MAX_PATHS, max_depth: int = DEFAULT_MAX_DEPTH
+    simulation: Simulation,
+    *,
+    max_paths: int = DEFAULT_MAX_PATHS,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_states: int = MAX_STATES,
 ) -> PathAnalysis:
     """The simulation's map, path counts per ending and the paths themselves (3 queries)."""
     meters = list(Meter.objects.visible().filter(simulation=simulation).in_order())
@@ -272,6 +276,7 @@ def analyse_paths(
         nodes=rules_by_key,
         meters=sim.meter_ranges(meters),
         events=events,
+        max_states=max_states,
     )
     states = graph.states
 
