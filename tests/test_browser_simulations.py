@@ -106,16 +106,17 @@ def play(
         expect(page.get_by_role("heading", name="How your path measured up")).to_be_visible()
         path_items = page.locator("section[aria-labelledby=paths-heading] ol > li")
         expect(path_items).to_have_count(len(keys))
-    # The meter table's layout is being reworked alongside this test (a timeline); check its rows when the
-    # before → after table is there.
-    effects = page.get_by_role("table", name="Meter values before and after each choice")
-    if effects.count():
-        first_meter = Meter.objects.filter(simulation__slug=slug).order_by("position").first()
-        for step in run.steps.select_related("option"):
-            row = effects.locator("tbody tr").nth(step.number - 1)
-            expect(row.locator("td").nth(1)).to_contain_text(
-                f"{step.meters_before[first_meter.key]} → {step.meters_after[first_meter.key]}"
-            )
+    # The replay: the timeline chart (one line per meter) and its table (start, then each decision), whose
+    # last row holds the run's final meter values.
+    meters = list(Meter.objects.filter(simulation__slug=slug).order_by("position", "pk"))
+    expect(page.locator("svg.timeline-chart polyline")).to_have_count(len(meters))
+    timeline = page.get_by_role("table", name=re.compile("The meters after each decision")).locator(
+        "tbody tr"
+    )
+    expect(timeline).to_have_count(len(keys) + 1)
+    last = timeline.nth(len(keys)).locator("td.num")
+    for index, meter in enumerate(meters, start=1):
+        expect(last.nth(index)).to_contain_text(str(run.meters[meter.key]))
     feedback = page.locator(".sim-feedback > li")
     expect(feedback).to_have_count(len(keys))
     expect(page.get_by_text("Related lessons:").first).to_be_visible()
