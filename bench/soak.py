@@ -44,14 +44,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from two_servers import (  # noqa: E402
     BIN,
-    COURSE,
     ROOT,
     Browser,
     Forms,
     Server,
     emailed_link,
     free_port,
+    prepare_database,
     run,
+    server_env,
     wait_healthy,
 )
 
@@ -407,24 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[Server] = []
     temp = Path(tempfile.mkdtemp(prefix="soak-"))
     try:
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": str(temp),
-            "DJANGO_SETTINGS_MODULE": "diplomacy.settings",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DJANGO_SECURE_COOKIES": "false",
-            "DJANGO_STATIC_ROOT": str(temp / "static"),
-            "DATABASE_URL": database_url,
-            "DJANGO_PROXY_COUNT": "1",
-            **({"REDIS_URL": redis_url} if redis_url else {}),
-        }
+        env = server_env(
+            temp, database_url, DJANGO_PROXY_COUNT="1", **({"REDIS_URL": redis_url} if redis_url else {})
+        )
         python = str(BIN / "python")
-        run([python, "manage.py", "migrate", "--noinput"], env)
-        run([python, "manage.py", "load_curriculum", str(COURSE)], env)
-        run([python, "manage.py", "collectstatic", "--noinput"], env)
+        prepare_database(env)
         setup = (
             "from django.contrib.auth.models import Group, User;"
             "from training.cohorts import create_cohort;"

@@ -165,6 +165,32 @@ def wait_healthy(server: Server, deadline: float) -> dict:
             time.sleep(0.2)
 
 
+def server_env(temp: Path, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a production-like app server (DEBUG off, a random secret key, plain HTTP on
+    loopback) on `database_url`, with its home and static files in `temp`."""
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(temp),
+        "DJANGO_SETTINGS_MODULE": "diplomacy.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DJANGO_STATIC_ROOT": str(temp / "static"),
+        "DATABASE_URL": database_url,
+        **extra,
+    }
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    """Migrate the scratch database, load the shipped course and collect the static files."""
+    python = str(BIN / "python")
+    run([python, "manage.py", "migrate", "--noinput"], env)
+    run([python, "manage.py", "load_curriculum", str(COURSE)], env)
+    run([python, "manage.py", "collectstatic", "--noinput"], env)
+
+
 def course_slugs(env: dict) -> dict:
     script = (
         "import json;"
@@ -300,24 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[Server] = []
     temp = Path(tempfile.mkdtemp(prefix="two-servers-"))
     try:
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": str(temp),
-            "DJANGO_SETTINGS_MODULE": "diplomacy.settings",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DJANGO_SECURE_COOKIES": "false",
-            "DJANGO_STATIC_ROOT": str(temp / "static"),
-            "DATABASE_URL": database_url,
-        }
-        if args.redis_url:
-            env["REDIS_URL"] = args.redis_url
+        env = server_env(temp, database_url, **({"REDIS_URL": args.redis_url} if args.redis_url else {}))
         python = str(BIN / "python")
-        run([python, "manage.py", "migrate", "--noinput"], env)
-        run([python, "manage.py", "load_curriculum", str(COURSE)], env)
-        run([python, "manage.py", "collectstatic", "--noinput"], env)
+        prepare_database(env)
         slugs = course_slugs(env)
         for name in ("A", "B"):
             port = free_port()
