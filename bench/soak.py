@@ -32,7 +32,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -52,6 +51,7 @@ from two_servers import (  # noqa: E402
     free_port,
     prepare_database,
     run,
+    scratch_database,
     server_env,
     wait_healthy,
 )
@@ -398,130 +398,127 @@ def main(argv: list[str] | None = None) -> int:
         "redis://127.0.0.1:6379/15" if redis_answers("redis://127.0.0.1:6379") else ""
     )
 
-    import psycopg
-
-    scratch = f"soak_{secrets.token_hex(4)}"
-    admin = urllib.parse.urlsplit(args.postgres)
-    database_url = urllib.parse.urlunsplit(admin._replace(path=f"/{scratch}"))
-    with psycopg.connect(args.postgres, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{scratch}"')
-    servers: list[Server] = []
-    temp = Path(tempfile.mkdtemp(prefix="soak-"))
-    try:
-        env = server_env(
-            temp, database_url, DJANGO_PROXY_COUNT="1", **({"REDIS_URL": redis_url} if redis_url else {})
-        )
-        python = str(BIN / "python")
-        prepare_database(env)
-        setup = (
-            "from django.contrib.auth.models import Group, User;"
-            "from training.cohorts import create_cohort;"
-            "from training.models import Course;"
-            "from training.permissions import INSTRUCTORS_GROUP;"
-            f"u = User.objects.create_user('soak-instructor', 'soak@example.org', '{PASSWORD}', is_staff=True);"
-            "u.groups.add(Group.objects.get(name=INSTRUCTORS_GROUP));"
-            "c = create_cohort(name='Soak cohort', course=Course.objects.get(), instructor=u);"
-            "print(c.pk, c.code)"
-        )
-        cohort_id, code = run([python, "manage.py", "shell", "-c", setup], env).split()[-2:]
-        for name in ("A", "B"):
-            port = free_port()
-            pid_file = temp / f"gunicorn-{name}.pid"
-            process = subprocess.Popen(
-                [
-                    str(BIN / "gunicorn"),
-                    "diplomacy.wsgi:application",
-                    *("--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--timeout", "60"),
-                    *("--pid", str(pid_file), "--no-control-socket", "--log-level", "warning"),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=(temp / f"server-{name}.log").open("wb"),  # emails are printed here
-                stderr=subprocess.STDOUT,
+    with scratch_database(args.postgres, "soak") as (scratch, database_url, temp):
+        servers: list[Server] = []
+        try:
+            env = server_env(
+                temp, database_url, DJANGO_PROXY_COUNT="1", **({"REDIS_URL": redis_url} if redis_url else {})
             )
-            servers.append(Server(name, port, process, pid_file, temp / f"server-{name}.log"))
-        for server in servers:
-            wait_healthy(server, time.monotonic() + 60)
-        print(
-            f"soak: 2 servers × {args.workers} workers on one PostgreSQL ({scratch})"
-            + (f" and Redis ({redis_url})" if redis_url else ", no Redis")
-            + f"; {args.learners} learners and 1 instructor for {args.minutes:g} min"
-        )
-        ledger = Ledger()
-        seed = args.seed if args.seed is not None else secrets.randbits(32)
-        until = time.monotonic() + args.minutes * 60
-        threads = [
-            threading.Thread(
-                target=learner,
-                args=(
-                    i,
-                    Client(
-                        servers, ledger, 30, args.think, random.Random(seed + i), f"203.0.113.{i % 250 + 1}"
+            python = str(BIN / "python")
+            prepare_database(env)
+            setup = (
+                "from django.contrib.auth.models import Group, User;"
+                "from training.cohorts import create_cohort;"
+                "from training.models import Course;"
+                "from training.permissions import INSTRUCTORS_GROUP;"
+                f"u = User.objects.create_user('soak-instructor', 'soak@example.org', '{PASSWORD}', is_staff=True);"
+                "u.groups.add(Group.objects.get(name=INSTRUCTORS_GROUP));"
+                "c = create_cohort(name='Soak cohort', course=Course.objects.get(), instructor=u);"
+                "print(c.pk, c.code)"
+            )
+            cohort_id, code = run([python, "manage.py", "shell", "-c", setup], env).split()[-2:]
+            for name in ("A", "B"):
+                port = free_port()
+                pid_file = temp / f"gunicorn-{name}.pid"
+                process = subprocess.Popen(
+                    [
+                        str(BIN / "gunicorn"),
+                        "diplomacy.wsgi:application",
+                        *("--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--timeout", "60"),
+                        *("--pid", str(pid_file), "--no-control-socket", "--log-level", "warning"),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=(temp / f"server-{name}.log").open("wb"),  # emails are printed here
+                    stderr=subprocess.STDOUT,
+                )
+                servers.append(Server(name, port, process, pid_file, temp / f"server-{name}.log"))
+            for server in servers:
+                wait_healthy(server, time.monotonic() + 60)
+            print(
+                f"soak: 2 servers × {args.workers} workers on one PostgreSQL ({scratch})"
+                + (f" and Redis ({redis_url})" if redis_url else ", no Redis")
+                + f"; {args.learners} learners and 1 instructor for {args.minutes:g} min"
+            )
+            ledger = Ledger()
+            seed = args.seed if args.seed is not None else secrets.randbits(32)
+            until = time.monotonic() + args.minutes * 60
+            threads = [
+                threading.Thread(
+                    target=learner,
+                    args=(
+                        i,
+                        Client(
+                            servers,
+                            ledger,
+                            30,
+                            args.think,
+                            random.Random(seed + i),
+                            f"203.0.113.{i % 250 + 1}",
+                        ),
+                        code,
+                        until,
+                        ledger,
                     ),
-                    code,
-                    until,
-                    ledger,
-                ),
-                daemon=True,
+                    daemon=True,
+                )
+                for i in range(args.learners)
+            ]
+            threads.append(
+                threading.Thread(
+                    target=instructor,
+                    args=(
+                        Client(servers, ledger, 60, args.think * 5, random.Random(seed - 1), "203.0.113.254"),
+                        "soak-instructor",
+                        int(cohort_id),
+                        until,
+                    ),
+                    daemon=True,
+                )
             )
-            for i in range(args.learners)
-        ]
-        threads.append(
-            threading.Thread(
-                target=instructor,
-                args=(
-                    Client(servers, ledger, 60, args.think * 5, random.Random(seed - 1), "203.0.113.254"),
-                    "soak-instructor",
-                    int(cohort_id),
-                    until,
-                ),
-                daemon=True,
-            )
-        )
-        for thread in threads:
-            thread.start()
-        time.sleep(min(30, args.minutes * 60 / 10))
-        memory_start = {server.name: rss_kib(server.process.pid) for server in servers}
-        for thread in threads:
-            thread.join(timeout=max(0, until - time.monotonic()) + 120)
-        memory_end = {server.name: rss_kib(server.process.pid) for server in servers}
-        stuck = sum(thread.is_alive() for thread in threads)
+            for thread in threads:
+                thread.start()
+            time.sleep(min(30, args.minutes * 60 / 10))
+            memory_start = {server.name: rss_kib(server.process.pid) for server in servers}
+            for thread in threads:
+                thread.join(timeout=max(0, until - time.monotonic()) + 120)
+            memory_end = {server.name: rss_kib(server.process.pid) for server in servers}
+            stuck = sum(thread.is_alive() for thread in threads)
 
-        total = sum(ledger.statuses.values())
-        print(f"\nrequests: {total} ({total / (args.minutes * 60):.1f}/s), seed {seed}")
-        print("responses by status: " + ", ".join(f"{s}: {n}" for s, n in sorted(ledger.statuses.items())))
-        print(f"\n{'page':<24}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}")
-        for page, values in sorted(ledger.timings.items()):
-            p50, p99 = statistics.median(values) * 1000, percentile(values, 0.99) * 1000
-            print(f"{page:<24}{len(values):>9}{p50:>9.0f}{p99:>9.0f}")
-        print(
-            "\nmemory (RSS of master + workers): "
-            + "; ".join(
-                f"{name} {memory_start[name] / 1024:.0f} → {memory_end[name] / 1024:.0f} MiB"
-                for name in memory_start
+            total = sum(ledger.statuses.values())
+            print(f"\nrequests: {total} ({total / (args.minutes * 60):.1f}/s), seed {seed}")
+            print(
+                "responses by status: " + ", ".join(f"{s}: {n}" for s, n in sorted(ledger.statuses.items()))
             )
-        )
-        print(
-            f"acknowledged: {len(ledger.answers)} answers, {len(ledger.submitted)} submissions, "
-            f"{len(ledger.steps)} simulation choices, {sum(ledger.reviews.values())} reviews"
-        )
-        problems = check_database(database_url, ledger)
-        problems += [f"server error: {line}" for line in ledger.server_errors[:20]]
-        if stuck:
-            problems.append(f"{stuck} client threads did not finish in time")
-        if problems:
-            print("\nPROBLEMS:\n  " + "\n  ".join(problems))
-            return 1
-        print(
-            "\nok: no server error; every acknowledged answer, submission, choice and review stored exactly once"
-        )
-        return 0
-    finally:
-        for server in servers:
-            server.stop()
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        subprocess.run(["rm", "-rf", str(temp)], check=False)
+            print(f"\n{'page':<24}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}")
+            for page, values in sorted(ledger.timings.items()):
+                p50, p99 = statistics.median(values) * 1000, percentile(values, 0.99) * 1000
+                print(f"{page:<24}{len(values):>9}{p50:>9.0f}{p99:>9.0f}")
+            print(
+                "\nmemory (RSS of master + workers): "
+                + "; ".join(
+                    f"{name} {memory_start[name] / 1024:.0f} → {memory_end[name] / 1024:.0f} MiB"
+                    for name in memory_start
+                )
+            )
+            print(
+                f"acknowledged: {len(ledger.answers)} answers, {len(ledger.submitted)} submissions, "
+                f"{len(ledger.steps)} simulation choices, {sum(ledger.reviews.values())} reviews"
+            )
+            problems = check_database(database_url, ledger)
+            problems += [f"server error: {line}" for line in ledger.server_errors[:20]]
+            if stuck:
+                problems.append(f"{stuck} client threads did not finish in time")
+            if problems:
+                print("\nPROBLEMS:\n  " + "\n  ".join(problems))
+                return 1
+            print(
+                "\nok: no server error; every acknowledged answer, submission, choice and review stored exactly once"
+            )
+            return 0
+        finally:
+            for server in servers:
+                server.stop()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,6 +32,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -163,6 +166,25 @@ def wait_healthy(server: Server, deadline: float) -> dict:
             if time.monotonic() > deadline:
                 raise SystemExit(f"server {server.name} did not answer in time") from None
             time.sleep(0.2)
+
+
+@contextmanager
+def scratch_database(admin_url: str, prefix: str) -> Iterator[tuple[str, str, Path]]:
+    """A scratch database (its name and URL) on the PostgreSQL server at `admin_url`, whose user may create
+    databases, and a temporary folder; both removed at the end, whatever happens."""
+    import psycopg  # only needed here
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    database_url = urllib.parse.urlunsplit(urllib.parse.urlsplit(admin_url)._replace(path=f"/{name}"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    temp = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
+    try:
+        yield name, database_url, temp
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def server_env(temp: Path, database_url: str, **extra: str) -> dict[str, str]:
@@ -316,83 +338,75 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     deadline = time.monotonic() + args.deadline
 
-    import psycopg  # only needed here: the scratch database
+    with scratch_database(args.postgres, "two_servers") as (scratch, database_url, temp):
+        servers: list[Server] = []
+        try:
+            env = server_env(temp, database_url, **({"REDIS_URL": args.redis_url} if args.redis_url else {}))
+            python = str(BIN / "python")
+            prepare_database(env)
+            slugs = course_slugs(env)
+            for name in ("A", "B"):
+                port = free_port()
+                pid_file = temp / f"gunicorn-{name}.pid"
+                process = subprocess.Popen(
+                    [
+                        str(BIN / "gunicorn"),
+                        "diplomacy.wsgi:application",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        "1",
+                        "--pid",
+                        str(pid_file),
+                        "--no-control-socket",
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=(temp / f"server-{name}.log").open("wb"),
+                    stderr=subprocess.STDOUT,
+                )
+                servers.append(Server(name, port, process, pid_file, temp / f"server-{name}.log"))
+            a, b = servers
+            problems: list[str] = []
+            for server in servers:
+                health = wait_healthy(server, deadline)
+                expected = {"database": "ok", **({"cache": "ok"} if args.redis_url else {})}
+                if health.get("checks") != expected:
+                    problems.append(f"health of {server.name}: {health}")
+            print(f"two servers up: A on :{a.port}, B on :{b.port}, one database {scratch}")
 
-    scratch = f"two_servers_{secrets.token_hex(4)}"
-    admin = urllib.parse.urlsplit(args.postgres)
-    database_url = urllib.parse.urlunsplit(admin._replace(path=f"/{scratch}"))
-    with psycopg.connect(args.postgres, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{scratch}"')
-    servers: list[Server] = []
-    temp = Path(tempfile.mkdtemp(prefix="two-servers-"))
-    try:
-        env = server_env(temp, database_url, **({"REDIS_URL": args.redis_url} if args.redis_url else {}))
-        python = str(BIN / "python")
-        prepare_database(env)
-        slugs = course_slugs(env)
-        for name in ("A", "B"):
-            port = free_port()
-            pid_file = temp / f"gunicorn-{name}.pid"
-            process = subprocess.Popen(
-                [
-                    str(BIN / "gunicorn"),
-                    "diplomacy.wsgi:application",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    "1",
-                    "--pid",
-                    str(pid_file),
-                    "--no-control-socket",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=(temp / f"server-{name}.log").open("wb"),
-                stderr=subprocess.STDOUT,
-            )
-            servers.append(Server(name, port, process, pid_file, temp / f"server-{name}.log"))
-        a, b = servers
-        problems: list[str] = []
-        for server in servers:
-            health = wait_healthy(server, deadline)
-            expected = {"database": "ok", **({"cache": "ok"} if args.redis_url else {})}
-            if health.get("checks") != expected:
-                problems.append(f"health of {server.name}: {health}")
-        print(f"two servers up: A on :{a.port}, B on :{b.port}, one database {scratch}")
+            if args.redis_url:
+                # Each server's configuration (same environment, separate processes): written by one, read by the other.
+                key, value = secrets.token_hex(6), secrets.token_hex(6)
+                run([python, "manage.py", "cache_probe", "set", key, value], {**env, "SERVER": "A"})
+                seen = run([python, "manage.py", "cache_probe", "get", key], {**env, "SERVER": "B"}).strip()
+                print(
+                    f"shared cache: written through A's configuration, read through B's: {'ok' if seen == value else 'NO'}"
+                )
+                if seen != value:
+                    problems.append(f"cache value written by A not seen by B ({seen!r} != {value!r})")
 
-        if args.redis_url:
-            # Each server's configuration (same environment, separate processes): written by one, read by the other.
-            key, value = secrets.token_hex(6), secrets.token_hex(6)
-            run([python, "manage.py", "cache_probe", "set", key, value], {**env, "SERVER": "A"})
-            seen = run([python, "manage.py", "cache_probe", "get", key], {**env, "SERVER": "B"}).strip()
+            total = 0
+            for index in range(args.learners):
+                if time.monotonic() > deadline:
+                    problems.append("deadline reached before every learner finished")
+                    break
+                found, made = drive_learner(index, a, b, slugs, timeout=20)
+                problems += found
+                total += made
+            print(f"{args.learners} learners, {total} requests alternating between A and B")
+            if problems:
+                print("INCONSISTENT:\n  " + "\n  ".join(problems))
+                return 1
             print(
-                f"shared cache: written through A's configuration, read through B's: {'ok' if seen == value else 'NO'}"
+                "consistent: every learner's progress, answers and choices are the same through both servers"
             )
-            if seen != value:
-                problems.append(f"cache value written by A not seen by B ({seen!r} != {value!r})")
-
-        total = 0
-        for index in range(args.learners):
-            if time.monotonic() > deadline:
-                problems.append("deadline reached before every learner finished")
-                break
-            found, made = drive_learner(index, a, b, slugs, timeout=20)
-            problems += found
-            total += made
-        print(f"{args.learners} learners, {total} requests alternating between A and B")
-        if problems:
-            print("INCONSISTENT:\n  " + "\n  ".join(problems))
-            return 1
-        print("consistent: every learner's progress, answers and choices are the same through both servers")
-        return 0
-    finally:
-        for server in servers:
-            server.stop()
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        subprocess.run(["rm", "-rf", str(temp)], check=False)
+            return 0
+        finally:
+            for server in servers:
+                server.stop()
 
 
 if __name__ == "__main__":
