@@ -8,7 +8,7 @@ PORT ?= 8000
 CURRICULUM ?= fixtures/diplomacy-tracks
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/diplomacy
 
-.PHONY: install serve test test-postgres lint format typecheck check-deploy production clean
+.PHONY: install serve test test-postgres lint format typecheck check-deploy production production-ws clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Set up everything and run the development server (safe to run again).
+# Set up everything and run the development server (safe to run again): uvicorn serves the pages and the
+# role-play's WebSockets from one process (so the in-memory channel layer reaches every socket) and restarts
+# when a Python file changes.
 serve: $(STAMP)
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true $(PY) manage.py load_curriculum $(CURRICULUM)
@@ -27,14 +29,15 @@ serve: $(STAMP)
 	@echo "  Diplomacy Tracks is starting at http://$(HOST):$(PORT)/"
 	@echo "  Logins are printed above (demo learner and demo instructor). Stop with Ctrl-C."
 	@echo ""
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=true $(VENV)/bin/uvicorn diplomacy.asgi:application --host $(HOST) --port $(PORT) \
+		--reload --reload-dir diplomacy --reload-dir training --reload-dir roleplay --no-access-log --lifespan off
 
 # Lint, security lint, type check, migrations check and the whole suite, browser tests included.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy -q
-	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy
+	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay -q
+	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay
 	DJANGO_TESTING=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -45,7 +48,7 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy -q
+	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay -q
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
@@ -54,13 +57,19 @@ format: $(STAMP)
 # mypy with django-stubs (also part of `make test`). The plugin imports the settings, which refuse to
 # load without DJANGO_DEBUG or DJANGO_SECRET_KEY.
 typecheck: $(STAMP)
-	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy
+	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay
 
 # Production: collect static files, then gunicorn. Needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL.
 production: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/gunicorn diplomacy.wsgi:application --bind $(HOST):$(PORT) --workers 2 --no-control-socket
+
+# Production, the role-play's WebSockets: the ASGI server for /ws/ only (the proxy sends /ws/ here and every
+# other path to gunicorn). Needs the same variables plus REDIS_URL, shared with the gunicorn servers.
+WS_PORT ?= 8001
+production-ws: $(STAMP)
+	$(VENV)/bin/uvicorn diplomacy.asgi:application --host $(HOST) --port $(WS_PORT) --workers 1 --no-access-log --lifespan off
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -8,6 +8,7 @@ DATABASE_URL.
 from __future__ import annotations
 
 import sys
+import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Adds this host's own WebSocket origin (ws:// or wss://) to the policy's connect-src (diplomacy/csp.py).
+    "diplomacy.csp.SameOriginWebSocketMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the response below.
     "axes.middleware.AxesMiddleware",
 ]
@@ -129,6 +132,28 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Channel layer of the role-play's real-time notifications (roleplay/realtime.py). With REDIS_URL, Redis
+# Pub/Sub, so every app server (gunicorn pages, the ASGI server of /ws/, several hosts) reaches every open
+# socket. The messages are content-free "changed" pings: Pub/Sub delivers them at once to whichever servers
+# are subscribed and stores nothing, so no group membership can go stale when a server dies and no queue fills
+# up; a ping missed during a reconnect is harmless, the page fetches the state from the database on
+# reconnecting. Pub/Sub channel names are global to a Redis server (not per database number), so the prefix
+# carries the database number: two sites on one Redis stay apart. Without REDIS_URL, the in-memory layer,
+# which only reaches sockets of the same process (`make serve`: one uvicorn process serves pages and sockets).
+if REDIS_URL:
+    _redis_db = urllib.parse.urlsplit(REDIS_URL).path.strip("/") or "0"
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 2, "socket_timeout": 5}],
+                "prefix": env_str("CHANNELS_PREFIX", f"diplomacy-tracks-{_redis_db}"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -174,6 +199,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
+        # Plus, per response, the socket of this same host, ws://host or wss://host (diplomacy/csp.py).
         "connect-src": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
