@@ -36,8 +36,8 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay -q
-	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay
+	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi -q
+	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay xapi
 	DJANGO_TESTING=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -48,7 +48,7 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay -q
+	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi -q
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
@@ -57,7 +57,7 @@ format: $(STAMP)
 # mypy with django-stubs (also part of `make test`). The plugin imports the settings, which refuse to
 # load without DJANGO_DEBUG or DJANGO_SECRET_KEY.
 typecheck: $(STAMP)
-	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay
+	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay xapi
 
 # Production: collect static files, then gunicorn. Needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL.
 production: $(STAMP)

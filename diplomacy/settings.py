@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "training",
+    "xapi",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,31 @@ if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     # Only behind a proxy that sets (and strips client-sent) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# The site's public address (scheme and host, no trailing slash): xAPI activity ids and actors, and the badge
+# issuer's profile, key and status list are absolute URLs under it. Default: https:// and the first allowed host
+# (http://127.0.0.1:8000 for local use).
+SITE_URL = (
+    env_str("SITE_URL")
+    or (
+        f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS and not (DEBUG or TESTING) else "http://127.0.0.1:8000"
+    )
+).rstrip("/")
+
+# xAPI (xapi/): statements go to a learning record store through an outbox table and the
+# send_xapi_statements worker. With no XAPI_LRS_URL nothing is queued (docs/integrations.md).
+XAPI_LRS_URL = env_str("XAPI_LRS_URL").rstrip("/")  # the LRS endpoint, e.g. https://lrs.example.org/xAPI
+XAPI_LRS_USERNAME = env_str("XAPI_LRS_USERNAME")
+XAPI_LRS_PASSWORD = env_str("XAPI_LRS_PASSWORD")
+# Activity ids are this base plus a stable slug: /lessons/<slug>, /quizzes/<slug>, /questions/<slug>, …
+XAPI_ACTIVITY_BASE = (env_str("XAPI_ACTIVITY_BASE") or f"{SITE_URL}/xapi/activities").rstrip("/")
+# Learners are accounts on this home page (the account name is an opaque number, never an email).
+XAPI_ACCOUNT_HOMEPAGE = env_str("XAPI_ACCOUNT_HOMEPAGE") or f"{SITE_URL}/"
+XAPI_BATCH_SIZE = env_int("XAPI_BATCH_SIZE", 50, minimum=1)
+XAPI_TIMEOUT_SECONDS = env_int("XAPI_TIMEOUT_SECONDS", 10, minimum=1)
+# After a failed send a statement waits RETRY × 2^(failures−1) seconds, at most RETRY_MAX.
+XAPI_RETRY_SECONDS = env_int("XAPI_RETRY_SECONDS", 30, minimum=0)
+XAPI_RETRY_MAX_SECONDS = env_int("XAPI_RETRY_MAX_SECONDS", 3600, minimum=0)
 
 LOGGING = {
     "version": 1,

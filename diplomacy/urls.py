@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("training.urls.accounts")),
     path("", include("training.urls")),
+    path("", include("xapi.urls")),
 ]
 
 handler404 = "training.views.errors.page_not_found"

@@ -31,6 +31,7 @@ from training.feedback import Feedback, feedback_for
 from training.grading import Grade, QuestionSpec
 from training.markup import citation_label
 from training.models import Citation, Question
+from xapi import record
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ class NewAnswer:
 
 class Recorder(Protocol):
     source: str  # "quiz", "check" or "review": the review log's source
+    attempt: Any  # the quiz attempt answered in (None for lesson checks and reviews)
+
+    def parent(self) -> Model | None: ...  # the quiz or lesson answered in (None: the review queue)
 
     def find_previous(self, new: NewAnswer) -> Previous | None: ...
 
@@ -124,6 +128,16 @@ def answer_question(
         except AlreadyRecorded as repeat:
             previous = repeat.previous
         else:
+            record.question_answered(
+                user=user,
+                question=question,
+                spec=spec,
+                answer=answer,
+                grade=graded,
+                parent=recorder.parent(),
+                when=when,
+                attempt=recorder.attempt,
+            )
             on_review_page = recorder.source == "review"  # its log keeps what was shown and chosen
             log = scheduling.schedule_review(
                 user=user,

@@ -31,6 +31,7 @@ from training.mastery import CourseMastery, Level, load_mastery
 from training.models import Certificate, Course, LearningObjective, Lesson, LessonProgress, Quiz, QuizAttempt
 from training.plain_text import has_control_characters
 from training.quizzes import submit_expired
+from xapi import record
 
 CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -264,6 +265,7 @@ def issue_certificate(*, user, course: Course, name: str = "", when: datetime | 
                 issued_at=(when or datetime.now(UTC)).astimezone(UTC),
             )
             versions.bump_learner(user.pk)
+            record.certificate_issued(user=user, certificate=certificate)
             return certificate
     except IntegrityError:
         # Someone (this learner's other tab) issued it in between: the constraint kept one; return it.

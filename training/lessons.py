@@ -11,6 +11,7 @@ from training import versions
 from training.answering import NewAnswer, Previous
 from training.grading import Grade
 from training.models import CheckAnswer, Lesson, LessonProgress
+from xapi import record
 
 # Two identical answers to the same check this close together are one double click, recorded once.
 DOUBLE_SUBMIT_WINDOW = timedelta(seconds=10)
@@ -32,6 +33,7 @@ def record_view(*, user, lesson: Lesson, now: datetime | None = None) -> LessonP
             )
             if created:
                 versions.bump_learner(user.pk)
+                record.lesson_viewed(user=user, lesson=lesson, when=progress.viewed_at)
     except IntegrityError:  # the same learner opened it twice at the same moment
         progress = LessonProgress.objects.for_user(user).get(lesson=lesson)
     return progress
@@ -48,6 +50,7 @@ def complete_lesson(*, user, lesson: Lesson, now: datetime | None = None) -> tup
     progress.completed_at = when
     progress.save(update_fields=["completed_at"])
     versions.bump_learner(user.pk)
+    record.lesson_completed(user=user, lesson=lesson, when=when)
     return progress, True
 
 
@@ -56,13 +59,19 @@ class InLessonCheck:
     The same answer again within seconds (double click, second tab) is one answer, recorded once."""
 
     source = "check"
+    attempt = None
 
     def __init__(self) -> None:
         self.row: CheckAnswer | None = None
+        self.lesson: Lesson | None = None
+
+    def parent(self) -> Lesson | None:
+        return self.lesson
 
     def find_previous(self, new: NewAnswer) -> Previous | None:
         lesson = new.question.lesson
         assert lesson is not None, "only lesson checks are answered here"
+        self.lesson = lesson
         record_view(user=new.user, lesson=lesson, now=new.when)
         # Lock the learner's progress row on this lesson: concurrent answers to its checks queue up here.
         LessonProgress.objects.for_user(new.user).select_for_update().get(lesson=lesson)

@@ -37,6 +37,7 @@ from training import versions
 from training.answering import AlreadyRecorded, NewAnswer, Previous
 from training.grading import Grade
 from training.models import Accommodation, Choice, LearningObjective, Quiz, QuizAttempt, Response
+from xapi import record
 
 
 class QuizError(Exception):
@@ -234,6 +235,10 @@ class InAttempt:
 
     def __init__(self, attempt: QuizAttempt):
         self.attempt = attempt
+        self.quiz = attempt.quiz  # the page has it loaded; the locked row read below does not
+
+    def parent(self) -> Quiz:
+        return self.quiz
 
     def find_previous(self, new: NewAnswer) -> Previous | None:
         locked = QuizAttempt.objects.for_user(new.user).select_for_update().get(pk=self.attempt.pk)
@@ -318,6 +323,9 @@ def submit_attempt(*, user, attempt: QuizAttempt, now: datetime | None = None) -
         won = QuizAttempt.objects.filter(pk=locked.pk, submitted_at__isnull=True).update(**values)
         if won:
             versions.bump_learner(user.pk)
+            for name, value in values.items():
+                setattr(locked, name, value)
+            record.quiz_attempt_completed(user=user, attempt=locked)
     locked.refresh_from_db()
     return locked, bool(won)
 

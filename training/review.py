@@ -162,9 +162,13 @@ class InReview:
     (a double click, a replayed form), which returns the review already logged."""
 
     source = "review"
+    attempt = None
 
     def __init__(self, card: ReviewCard):
         self.card = card
+
+    def parent(self) -> None:
+        return None  # the review queue
 
     def find_previous(self, new: NewAnswer) -> Previous | None:
         locked = ReviewCard.objects.for_user(new.user).select_for_update().get(pk=self.card.pk)

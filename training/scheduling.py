@@ -24,6 +24,7 @@ from fsrs import Card, Rating, Scheduler
 
 from training import versions
 from training.models import Question, ReviewCard, ReviewLog
+from xapi import record
 
 # No fuzzing: the same history always gives the same due date, which learners and tests can rely on.
 SCHEDULER = Scheduler(enable_fuzzing=False)
@@ -82,6 +83,8 @@ def schedule_review(
         card=card_row, rating=int(chosen), correct=correct, log=data, reviewed_at=when, source=source
     )
     versions.bump_learner(user.pk)
+    if source == "review":  # a quiz or a lesson check rates nothing the learner chose
+        record.review_rated(user=user, question=question, log=log_row)
     return log_row
 
 
@@ -106,6 +109,7 @@ def rerate(*, user, log_id: int, rating: str) -> ReviewLog:
     log_row = get_review_log(user, log_id)  # someone else's review is a 404 whatever was posted
     if rating not in RERATINGS:
         raise ReviewError("Choose hard, good or easy.")
+    question = log_row.card.question
     card_row = ReviewCard.objects.select_for_update().get(pk=log_row.card_id)
     log_row = ReviewLog.objects.get(pk=log_row.pk)  # read again under the card's lock
     if not log_row.correct:
@@ -130,4 +134,5 @@ def rerate(*, user, log_id: int, rating: str) -> ReviewLog:
     log_row.log = {**log_row.log, **log.to_dict()}
     log_row.save(update_fields=["rating", "log"])
     versions.bump_learner(user.pk)
+    record.review_rated(user=user, question=question, log=log_row)
     return log_row

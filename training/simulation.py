@@ -21,6 +21,7 @@ from training import simulation_rules as rules
 from training import versions
 from training.curriculum.guards import GuardError, parse_guard
 from training.models import Lesson, Meter, Node, Option, Simulation, SimulationRun, SimulationStep
+from xapi import record
 
 __all__ = [
     "ChoiceResult",
@@ -281,7 +282,12 @@ def choose(
         last_number = run.steps.aggregate(last=Max("number"))["last"] or 0
         if run.current_node_id != node_id or (step_number is not None and step_number != last_number + 1):
             raise StaleChoice("That choice was already recorded. Here is where the run stands now.")
-        option = learner_options(node_id).filter(key=option_key).select_related("next_node").first()
+        option = (
+            learner_options(node_id)
+            .filter(key=option_key)
+            .select_related("next_node", "node__simulation")
+            .first()
+        )
         if option is None:
             raise InvalidChoice("That option is not one of the choices here.")
         meters = learner_meters(run.simulation_id)
@@ -334,6 +340,12 @@ def choose(
             fields += ["finished_at", "ending"]
         run.save(update_fields=fields)
         versions.bump_learner(user.pk)
+        simulation = option.node.simulation
+        record.simulation_decision(
+            user=user, run=run, step=step, simulation=simulation, node=option.node, option=option
+        )
+        if next_node.is_ending:
+            record.simulation_ended(user=user, run=run, simulation=simulation, ending=next_node)
     changes = meter_changes(meters, before, after, result.intended)
     return ChoiceResult(
         run=run, step=step, changes=changes, event_title=next_node.title if result.event else ""
