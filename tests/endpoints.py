@@ -65,6 +65,11 @@ RULES: dict[str, Rule] = {
     "simulation_choose": Rule(OWNER, POST),
     "simulation_reflect": Rule(OWNER, POST, sample={"text": "What I would do differently."}),
     "simulation_map": Rule(STAFF, GET),
+    "simulation_graph": Rule(STAFF, GET),
+    "simulation_graph_add": Rule(
+        STAFF, POST, sample={"node": "start", "text": "Ask again", "new_key": "fresh", "new_title": "Fresh"}
+    ),
+    "simulation_try": Rule(STAFF, GET),
     # Learner pages (issue 5): the content is public so visitors can see what they would learn; answering
     # and completing ask them to log in.
     "track_list": Rule(PUBLIC, GET, why="the tracks are reference pages open to visitors"),

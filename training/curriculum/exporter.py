@@ -381,9 +381,14 @@ class _Course:
         )
 
 
+def export_document(course: m.Course) -> s.Document:
+    """The course's active content (drafts included) as a curriculum document (not yet YAML)."""
+    return _Course(course).document()
+
+
 def export_course(course: m.Course) -> str:
     """The course as curriculum YAML (one file)."""
-    document = _Course(course).document()
+    document = export_document(course)
     data = document.model_dump(exclude_defaults=True, warnings=False)
     return dump_yaml(data)
 

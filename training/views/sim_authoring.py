@@ -1,0 +1,115 @@
+"""Simulation authoring pages for staff: the graph (with its problems and a one-step "option to a new node"
+form) and playing from any node with chosen meter values, without recording a run."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from training import simulation_tryout as tryout
+from training.markup import render_markdown
+from training.models import Simulation
+from training.permissions import is_instructor
+from training.simulation_editing import AddOptionForm, add_option_to_new_node
+from training.simulation_graph import draw_simulation
+from training.views.base import HtmxHttpRequest
+
+
+def _staff_simulation(request: HtmxHttpRequest, slug: str) -> Simulation:
+    """Drafts included; a 404 for anyone who is not an instructor, as for the map."""
+    if not is_instructor(request.user):
+        raise Http404("No simulation here.")
+    return get_object_or_404(
+        Simulation.objects.active().select_related("start_node", "module__course"), slug=slug
+    )
+
+
+def _may_grow(request: HtmxHttpRequest) -> bool:
+    return request.user.has_perms(["training.add_option", "training.add_node"])
+
+
+def _graph_page(request: HtmxHttpRequest, simulation: Simulation, form: AddOptionForm, status: int = 200):
+    graph = draw_simulation(simulation)
+    return render(
+        request,
+        "training/simulation_graph.html",
+        {"simulation": simulation, "graph": graph, "form": form if _may_grow(request) else None},
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def simulation_graph(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    simulation = _staff_simulation(request, slug)
+    return _graph_page(request, simulation, AddOptionForm(simulation=simulation))
+
+
+@require_POST
+@login_required
+def simulation_graph_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    simulation = _staff_simulation(request, slug)
+    if not _may_grow(request):
+        raise PermissionDenied("You may not add options and nodes.")
+    form = AddOptionForm(request.POST, simulation=simulation)
+    if not form.is_valid():
+        return _graph_page(request, simulation, form, status=422)
+    option, node = add_option_to_new_node(simulation, form)
+    messages.success(
+        request,
+        f"Added option {option.key} at “{option.node.title}” leading to the new node “{node.title}”,"
+        " both as drafts. Write the node's situation and its options or ending next.",
+    )
+    return redirect(reverse("simulation_graph", args=[simulation.slug]) + f"#node-{node.key}")
+
+
+@require_GET
+@login_required
+def simulation_try(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The start form; with `state` and `option` in the query, the step after that choice."""
+    simulation = _staff_simulation(request, slug)
+    context: dict = {"simulation": simulation}
+    status = 200
+    if "state" in request.GET:
+        choice = tryout.TryoutChoiceForm(request.GET, simulation=simulation)
+        if not choice.is_valid():
+            context["error"] = " ".join(str(e) for errors in choice.errors.values() for e in errors)
+            context["form"] = tryout.TryoutStartForm(simulation=simulation)
+            return render(request, "training/simulation_try.html", context, status=400)
+        try_state = choice.cleaned_data["state"]
+        try:
+            step = tryout.choose(simulation, try_state, choice.cleaned_data["option"])
+        except tryout.TryoutError as exc:
+            context["error"] = str(exc)
+            status = 422
+        else:
+            context["step"] = step
+            try_state = step.after
+        start = tryout.TryoutStartForm(simulation=simulation)
+    elif "node" in request.GET:
+        start = tryout.TryoutStartForm(request.GET, simulation=simulation)
+        if not start.is_valid():
+            context["form"] = start
+            return render(request, "training/simulation_try.html", context, status=400)
+        try_state = start.try_state()
+    else:
+        context["form"] = tryout.TryoutStartForm(simulation=simulation, start=request.GET.get("start"))
+        return render(request, "training/simulation_try.html", context)
+    node = try_state.node
+    context.update(
+        form=start,
+        node=node,
+        try_state=try_state,
+        token=try_state.token(simulation),
+        situation_html=render_markdown(node.situation or "", heading_level=3),
+        debrief_html=render_markdown(node.debrief or "", heading_level=3) if node.is_ending else "",
+        meters=list(zip(tryout.meters_of(simulation), try_state.state.values.values(), strict=True)),
+        flags=sorted(try_state.state.flags),
+        options=tryout.options_at(try_state) if not node.is_ending else [],
+    )
+    return render(request, "training/simulation_try.html", context, status=status)
