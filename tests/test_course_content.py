@@ -10,7 +10,18 @@ import pytest
 import yaml
 
 from training.curriculum.loader import load_curriculum
-from training.models import Course, GlossaryTerm, Lesson, Node, Question, Quiz, Reference, Simulation, Track
+from training.models import (
+    Course,
+    GlossaryTerm,
+    LearningObjective,
+    Lesson,
+    Node,
+    Question,
+    Quiz,
+    Reference,
+    Simulation,
+    Track,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "fixtures" / "diplomacy-tracks"
@@ -91,6 +102,43 @@ def test_minimum_counts_from_the_loaded_database(course):
         assert endings.count() >= 3, simulation.slug
         assert all(ending.debrief.strip() for ending in endings), simulation.slug
         assert all(node.options.exists() for node in decisions), f"{simulation.slug} has a dead end"
+
+
+def test_every_objective_has_two_final_assessment_variants(course):
+    """The final assessment is a pool: every scenario comes in at least two versions (`variant_of`), so a retake
+    draws different questions, and every learning objective of the course is assessed by at least two of them."""
+    final = course.final_quiz
+    questions = list(final.questions.published().prefetch_related("objectives"))
+    groups = Counter(question.scenario_group for question in questions)
+    assert len(groups) >= 15
+    assert {group: n for group, n in groups.items() if n < 2} == {}
+    tagged = Counter(objective.slug for question in questions for objective in question.objectives.all())
+    objectives = LearningObjective.objects.filter(module__course=course, module__status="published")
+    assert objectives.count() >= 30
+    assert {o.slug: tagged[o.slug] for o in objectives if tagged[o.slug] < 2} == {}
+    # Variants of one scenario assess the same objectives.
+    by_group: dict[str, set[frozenset[str]]] = {}
+    for question in questions:
+        slugs = frozenset(o.slug for o in question.objectives.all())
+        by_group.setdefault(question.scenario_group, set()).add(slugs)
+    assert {group: sets for group, sets in by_group.items() if len(sets) != 1} == {}
+
+
+def test_final_assessment_progresses_from_classifying_to_designing(course):
+    """Classify first (sort and single items on what a track is), then judge, then design (order and
+    select-all items on building a process): the design part holds every order question."""
+    questions = list(course.final_quiz.questions.published().in_order())
+    kinds = [question.kind for question in questions]
+    assert kinds.count("order") >= 4 and kinds.count("sort") >= 4 and kinds.count("multiple") >= 6
+    first_order = kinds.index("order")
+    last_sort = len(kinds) - 1 - kinds[::-1].index("sort")
+    assert last_sort < first_order
+    correct_counts = {
+        sum(choice.correct for choice in question.choices.all())
+        for question in questions
+        if question.kind == "multiple"
+    }
+    assert len(correct_counts) >= 3  # select-all items do not always have the same number of right answers
 
 
 def test_lessons_alone_cite_every_paragraph_of_the_article(course):

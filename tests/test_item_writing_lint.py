@@ -7,18 +7,13 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from training.curriculum.itemlint import ITEM_WRITING
 from training.curriculum.lint import lint_course
 from training.curriculum.loader import read_texts
 
 SHIPPED = Path(__file__).resolve().parent.parent / "fixtures" / "diplomacy-tracks"
-# The shipped course's item-writing warnings today: 31 questions whose correct option is the longest, the
-# final assessment where that holds for every single-answer question, and two final-assessment questions
-# that are near copies of practice questions. The content rewrite of the assessment issue fixes them and
-# sets this to 0 (then `lint_curriculum --strict` passes on the shipped course again).
-SHIPPED_ITEM_WRITING_WARNINGS = 34
 
 HEAD = """\
 format: 1
@@ -210,12 +205,10 @@ def test_order_steps_that_could_be_swapped():
 
 
 @pytest.mark.django_db
-def test_the_shipped_course_reports_its_current_item_writing_problems():
-    """Strict mode fails on the shipped course until the content rewrite (the assessment issue) removes
-    these: SHIPPED_ITEM_WRITING_WARNINGS above. Other warnings are asserted in test_shipped_curriculum."""
+def test_the_shipped_course_passes_the_item_writing_checks_in_strict_mode():
+    """The content rewrite removed every item-writing cue from the shipped course (issue 19): strict mode passes
+    and prints no item-writing warning. Every other warning is asserted in test_shipped_curriculum."""
     out = StringIO()
-    with pytest.raises(CommandError):
-        call_command("lint_curriculum", "--strict", str(SHIPPED), stdout=out, stderr=out)
-    found = [line for line in out.getvalue().splitlines() if f": warning: {ITEM_WRITING}" in line]
-    assert len(found) == SHIPPED_ITEM_WRITING_WARNINGS, "\n".join(found)
-    assert any("`final-q6-workshop-design` (quiz `final-assessment`) is a near copy of" in w for w in found)
+    call_command("lint_curriculum", "--strict", str(SHIPPED), stdout=out, stderr=out)
+    assert [line for line in out.getvalue().splitlines() if ITEM_WRITING in line] == []
+    assert "valid, 0 warning(s)." in out.getvalue()

@@ -213,8 +213,9 @@ def test_kelman_workshops_have_three_to_six_per_side():
 def test_ratification_is_not_illustrated_by_the_good_friday_referendums():
     definition = flat(term("ratification").definition)
     assert "popular endorsement rather than treaty ratification" in definition
-    steps = question("final-q8-order-treaty-steps")
+    steps = question("final-accord-path-border-treaty")
     assert cites(steps, "vclt-1969") and not cites(steps, "ulster-museum-good-friday")
+    assert "instruments of ratification" in question_text(steps)
     assert "2 December 1999" in reference("british-irish-agreement-1998").note
     absent("as with the Good Friday Agreement in 1998", "By extension, popular approval")
 

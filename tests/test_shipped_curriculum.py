@@ -4,10 +4,9 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from training.curriculum.exporter import export_course
-from training.curriculum.itemlint import ITEM_WRITING
 from training.curriculum.loader import load_curriculum
 from training.models import Course
 
@@ -28,29 +27,18 @@ def test_shipped_curriculum_loads_and_reloads_unchanged(tmp_path):
     assert export_course(Course.objects.get(slug=report.course)) == exported
 
 
-# The shipped simulations lint clean: every meter and flag is read, every ending, branch, guard and event can
-# happen, and no success ending is reachable while breaking a principle (the issue "simulations where choices
-# have consequences"). No simulation warning, and no other warning but the item-writing ones, may appear.
-KNOWN_SIMULATION_WARNINGS: set[str] = set()
-
-
+# The shipped course lints clean in strict mode: the simulations (every meter and flag is read, every ending,
+# branch, guard and event can happen, no success ending is reachable while breaking a principle), the citations
+# and feedback, and the item-writing checks (issue 19's content rewrite).
 def test_shipped_curriculum_lints_clean_in_strict_mode():
     out = StringIO()
-    with pytest.raises(
-        CommandError
-    ):  # strict mode fails on the item-writing warnings; the assertions say which
-        call_command("lint_curriculum", "--strict", str(SHIPPED), stdout=out, stderr=out)
-    # Item-writing warnings are counted in tests/test_item_writing_lint.py (the assessment issue's content
-    # rewrite removes them); every other warning is asserted here.
-    warnings = [
-        line for line in out.getvalue().splitlines() if ": warning: " in line and ITEM_WRITING not in line
-    ]
-    found = {known for known in KNOWN_SIMULATION_WARNINGS for line in warnings if known in line}
-    assert found == KNOWN_SIMULATION_WARNINGS
-    assert len(warnings) == len(KNOWN_SIMULATION_WARNINGS), warnings
+    call_command("lint_curriculum", "--strict", str(SHIPPED), stdout=out, stderr=out)  # raises on any warning
+    warnings = [line for line in out.getvalue().splitlines() if ": warning: " in line]
+    assert warnings == []
     assert "simulation paths (lakeside-channel): exact" in out.getvalue()
     assert "simulation paths (harbour-standoff): exact" in out.getvalue()
     assert "simulation paths (listed-group): exact" in out.getvalue()
+    assert "source coverage (article): 43/43 paragraphs cited" in out.getvalue()
 
 
 def test_shipped_source_structure_matches_the_article_readme():
