@@ -1,8 +1,8 @@
 """The admin cannot save what the curriculum loader would reject.
 
 An admin edit is checked by the loader's own validator: after the edit is written (inside the admin's
-transaction), the course is exported from the database with the exporter, and the exported text is read back
-through `loader.read_texts` — the same reading and validation `manage.py load_curriculum` does. Problems
+transaction), the course is exported from the database with the exporter and read back with the same
+parsing and validation `manage.py load_curriculum` does (training.curriculum.checkup, in memory). Problems
 that were not there before the edit reject it: the admin's transaction rolls back and the problems are shown
 on the form, each placed on the object and field it is about.
 
@@ -27,11 +27,9 @@ from django.db import models, transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import timezone
 
-from training.curriculum.exporter import export_course
-from training.curriculum.loader import read_texts
+from training.curriculum.checkup import check_course
 from training.curriculum.problems import Problem
 from training.curriculum.schema import default_choice_key
-from training.curriculum.yamlio import parse_yaml
 from training.models import (
     Category,
     Choice,
@@ -262,13 +260,8 @@ def course_id_of(obj: Any) -> int | None:
 def course_findings(course_id: int) -> list[Finding]:
     """Every problem the loader would report for the course as the database holds it now."""
     course = Course.objects.get(pk=course_id)
-    name, text = f"{course.slug}.yaml", export_course(course)
-    _courses, problems = read_texts({name: text})
-    if not problems:
-        return []
-    parsed, _ = parse_yaml(text, name)
-    data = parsed.data if parsed is not None else None
-    return [locate(data, problem, course.slug) for problem in problems if not problem.warning]
+    check = check_course(course, lint=False)
+    return [locate(check.data, problem, course.slug) for problem in check.errors]
 
 
 def new_findings(before: list[Finding], after: list[Finding]) -> list[Finding]:
