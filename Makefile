@@ -3,12 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# A real learning record store for the xAPI tests: Ralph, in a venv of its own (its FastAPI stack stays out of
+# the app's), with test-only credentials in $(LRS_VENV)/auth.json.
+LRS_VENV := .venv-lrs
+LRS_STAMP := $(LRS_VENV)/.installed
+LRS_USER := tracks-test
+LRS_PASSWORD := tracks-test-password
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CURRICULUM ?= fixtures/diplomacy-tracks
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/diplomacy
 
-.PHONY: install serve test test-postgres lint format typecheck check-deploy production production-ws clean
+.PHONY: install lrs serve test test-postgres lint format typecheck check-deploy production production-ws clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +23,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(LRS_STAMP):
+	$(PYTHON) -m venv $(LRS_VENV)
+	$(LRS_VENV)/bin/python -m pip install --quiet 'ralph-malph[cli,lrs]==5.1.0' 'requests==2.34.2'
+	RALPH_RUNSERVER_BACKEND=fs $(LRS_VENV)/bin/ralph auth -u $(LRS_USER) -p $(LRS_PASSWORD) -s all \
+		-M mailto:lrs@example.org | sed 1d | (printf '['; cat; printf ']') > $(LRS_VENV)/auth.json
+	touch $(LRS_STAMP)
+
+lrs: $(LRS_STAMP)
 
 # Set up everything and run the development server (safe to run again): uvicorn serves the pages and the
 # role-play's WebSockets from one process (so the in-memory channel layer reaches every socket) and restarts
@@ -33,7 +48,7 @@ serve: $(STAMP)
 		--reload --reload-dir diplomacy --reload-dir training --reload-dir roleplay --no-access-log --lifespan off
 
 # Lint, security lint, type check, migrations check and the whole suite, browser tests included.
-test: $(STAMP)
+test: $(STAMP) $(LRS_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi -q
@@ -42,7 +57,7 @@ test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(LRS_STAMP)
 	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -72,4 +87,4 @@ production-ws: $(STAMP)
 	$(VENV)/bin/uvicorn diplomacy.asgi:application --host $(HOST) --port $(WS_PORT) --workers 1 --no-access-log --lifespan off
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) $(LRS_VENV) staticfiles db.sqlite3
