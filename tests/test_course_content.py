@@ -141,6 +141,17 @@ def test_final_assessment_progresses_from_classifying_to_designing(course):
     assert len(correct_counts) >= 3  # select-all items do not always have the same number of right answers
 
 
+def test_items_vary_in_kind_and_in_their_number_of_right_answers(course):
+    """REVIEW-2: 13 of 15 select-all items had exactly 3 right answers, and every lesson check was single-answer."""
+    multiple = Question.objects.filter(course=course, kind="multiple", status="published").prefetch_related(
+        "choices"
+    )
+    counts = Counter(sum(choice.correct for choice in question.choices.all()) for question in multiple)
+    assert len(counts) >= 3 and max(counts.values()) <= 0.6 * sum(counts.values()), counts
+    checks = Question.objects.filter(lesson__course=course, status="published")
+    assert checks.exclude(kind="single").count() >= 2
+
+
 def test_lessons_alone_cite_every_paragraph_of_the_article(course):
     expected = set()
     for line in ARTICLE_README.read_text(encoding="utf-8").splitlines():
