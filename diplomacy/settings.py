@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "csp",
     "training",
     "xapi",
+    "roleplay",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("training.urls.accounts")),
     path("", include("training.urls")),
     path("", include("xapi.urls")),
+    path("", include("roleplay.urls")),
 ]
 
 handler404 = "training.views.errors.page_not_found"

@@ -104,6 +104,23 @@ RULES: dict[str, Rule] = {
     "instructor_cohort_create": Rule(STAFF, POST),
     "instructor_extra_time": Rule(STAFF, POST),
     "instructor_*": Rule(STAFF, GET),
+    # Role-play (issue 18): learners reach their own session and group only; the console is the instructor's
+    # who teaches the session's cohort (another instructor gets 404).
+    "roleplay_join": Rule(LOGIN, GET_POST),
+    "roleplay_join_code": Rule(OWNER, GET_POST),
+    "roleplay_session": Rule(OWNER, GET),
+    "roleplay_leave": Rule(OWNER, POST),
+    "roleplay_play": Rule(OWNER, GET),
+    "roleplay_message": Rule(OWNER, POST, sample={"channel": "caucus:north", "text": "Shall we meet?"}),
+    "roleplay_propose": Rule(OWNER, POST, sample={"issue-water": "b"}),
+    "roleplay_respond": Rule(OWNER, POST, sample={"answer": "accept"}),
+    "roleplay_debrief": Rule(OWNER, GET_POST, sample={"q-learned": "To listen."}),
+    "roleplay_run": Rule(STAFF, GET),
+    "roleplay_console": Rule(STAFF, GET),
+    "roleplay_run_group": Rule(STAFF, GET),
+    "roleplay_run_debrief": Rule(STAFF, GET),
+    "roleplay_run_csv": Rule(STAFF, GET),
+    "roleplay_run_*": Rule(STAFF, POST),  # start, assign, clock, injects, reassign, message, end
     # The Django admin: its own login page is public, everything else needs a staff session.
     "admin:login": Rule(PUBLIC, GET_POST, why="the admin's own login form", takes_next=True),
     "admin:logout": Rule(PUBLIC, POST, why="logging out of the admin is harmless"),
@@ -126,6 +143,7 @@ OBJECT_BY_SEGMENT: dict[str, str] = {
     "cohorts": "cohort",
     "join": "cohort",
     "glossary": "glossary_term",
+    "code": "rp_session",  # roleplays/code/<code>/ (a role-play session's join link)
 }
 
 PARAMS: dict[str, Callable[[World, str], Any]] = {
@@ -140,6 +158,10 @@ PARAMS: dict[str, Callable[[World, str], Any]] = {
     "attempt_id": lambda world, before: world.attempt.pk,
     "card_id": lambda world, before: world.card.pk,
     "log_id": lambda world, before: world.review_log.pk,
+    # Learner A's role-play session, group and a proposal in it (the session is run by the instructor).
+    "session_id": lambda world, before: world.rp_session.pk,
+    "group_id": lambda world, before: world.rp_group.pk,
+    "proposal_id": lambda world, before: world.rp_proposal.pk,
     # Password reset links: a well-formed but unknown token (the page says the link is invalid).
     "uidb64": lambda world, before: "MQ",
     "token": lambda world, before: "set-password",
@@ -387,6 +409,25 @@ class World:
         self.membership = self.cohort.memberships.get(user=a)
         self.other_cohort = create_cohort(name="Other", course=self.course, instructor=self.other_instructor)
         join_cohort(user=self.other, cohort=self.other_cohort)
+        self._roleplay()
+
+    def _roleplay(self) -> None:
+        """A role-play session of learner A's cohort, run by the instructor: A holds the north seat of group 1
+        (the session is in its private-talks phase, where proposals are allowed) and has proposed once."""
+        from roleplay import sessions
+        from tests.roleplay_helpers import make_roleplay
+
+        self.roleplay = make_roleplay(self.course)
+        self.rp_session = sessions.start_session(
+            roleplay=self.roleplay, cohort=self.cohort, instructor=self.instructor
+        )
+        sessions.join_session(session=self.rp_session, user=self.learner)
+        (self.rp_group,) = sessions.assign_roles(session=self.rp_session)
+        sessions.advance_phase(session=self.rp_session)
+        seat = self.rp_group.seats.get(role__slug="north")
+        self.rp_proposal = sessions.propose(
+            group=self.rp_group, seat=seat, author=self.learner, choices={"water": "b"}
+        )
 
     def admin_object_id(self, before: str) -> str:
         """Learner A's row for a learner-data admin page (admin/training/<model>/<object_id>/…), else "1"."""

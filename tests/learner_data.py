@@ -46,6 +46,13 @@ def instructors_group() -> Group:
         group.permissions.add(
             *Permission.objects.filter(content_type__app_label="training", codename__in=codenames)
         )
+        roleplay = import_module("roleplay.migrations.0002_instructor_content_permissions").CONTENT_MODELS
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="roleplay",
+                codename__in=[f"{a}_{m}" for m in roleplay for a in ("add", "change", "delete", "view")],
+            )
+        )
     return group
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
 from tests.learner_data import make_attempt, make_run
+from tests.roleplay_helpers import make_roleplay
 from training import scheduling, versions
 from training.models import (
     Certificate,
@@ -38,6 +39,7 @@ def make_content() -> dict:
         "quiz": quiz,
         "question": make_question(quiz),
         "simulation": make_simulation(module),
+        "roleplay": make_roleplay(course),
     }
 
 
@@ -60,4 +62,37 @@ def give_history(user, content: dict, cohort: Cohort) -> None:
         name=f"{user.first_name or user.username} printed",
         issued_at=now - timedelta(days=1),
     )
+    give_roleplay_history(user, content["roleplay"], cohort)
     versions.bump_learner(user.pk)
+
+
+def give_roleplay_history(user, roleplay, cohort: Cohort) -> None:
+    """A seat in the cohort's role-play session (one per cohort) with a message, a proposal, the proposer's
+    answer and a debrief answer; the first learner plays north, the next south."""
+    from roleplay.models import (
+        DebriefAnswer,
+        Group,
+        Message,
+        Participant,
+        Proposal,
+        ProposalResponse,
+        Seat,
+        Session,
+    )
+
+    session, _ = Session.objects.get_or_create(
+        roleplay=roleplay, cohort=cohort, defaults={"code": f"RP{cohort.pk:04d}"}
+    )
+    group, _ = Group.objects.get_or_create(session=session, number=1)
+    taken = set(group.seats.filter(holder__isnull=False).values_list("role__slug", flat=True))
+    role = roleplay.roles.exclude(slug__in=taken).order_by("position").first()
+    seat, _ = Seat.objects.get_or_create(group=group, role=role)
+    Participant.objects.create(session=session, user=user, group=group, seat=seat)
+    Message.objects.create(
+        group=group, channel="group", seat=seat, author=user, text=f"{user.username} says hello"
+    )
+    proposal = Proposal.objects.create(group=group, seat=seat, author=user, package={"water": "b"})
+    ProposalResponse.objects.create(proposal=proposal, seat=seat, author=user, accepted=True)
+    DebriefAnswer.objects.create(
+        session=session, question=roleplay.debrief_questions.get(), user=user, text=f"{user.username} learned"
+    )

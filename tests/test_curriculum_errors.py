@@ -620,7 +620,7 @@ def test_every_schema_object_names_the_model_its_column_limits_come_from():
 
     for cls in schema.Item.__subclasses__():
         if cls is not schema.Document:
-            assert apps.get_model("training", cls.STORED_AS or cls.__name__), cls
+            assert apps.get_model(cls.APP, cls.STORED_AS or cls.__name__), cls
     assert schema.column_limit(schema.Lesson, "title") == Lesson._meta.get_field("title").max_length
     assert schema.column_limit(schema.Objective, "text") == 500
     assert schema.column_limit(schema.Lesson, "body") is None

@@ -4,7 +4,7 @@ The export starts from the user for every table, so it can only contain the lear
 fields (never the password hash), lesson progress, check answers, quiz attempts with their responses and
 snapshots (what an open assessment holds back is left out, see below), review cards with every review,
 simulation runs with their steps, reflections on runs, cohort memberships (and cohorts they teach),
-certificates. Content is named by its stable slug or key, never by database ids alone.
+certificates, role-play sessions with what they wrote, proposed and answered (roleplay/mydata.py). Content is named by its stable slug or key, never by database ids alone.
 
 Deleting the account removes, in one transaction, the user row and with it (on_delete=CASCADE, see
 training/models/learning.py) all learner state, memberships, certificates and group links; and the rows
@@ -29,6 +29,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.db import transaction
 from django.db.models import Prefetch, Q
 
+from roleplay import mydata as roleplay_data
 from training import review
 from training.models import (
     Accommodation,
@@ -276,6 +277,7 @@ def export_for(user) -> dict[str, Any]:
         "cohorts_taught": teaching,
         "certificates": certs,
         "extra_time": extra_time,
+        "roleplays": roleplay_data.export_for(user),
     }
 
 

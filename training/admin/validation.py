@@ -27,6 +27,7 @@ from django.db import models, transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import timezone
 
+from roleplay.models import RolePlay
 from training.curriculum.checkup import check_course
 from training.curriculum.problems import Problem
 from training.curriculum.schema import default_choice_key
@@ -63,6 +64,7 @@ _LIST_KINDS = {
     "choices": "choice",
     "categories": "category",
     "simulations": "simulation",
+    "roleplays": "roleplay",
     "meters": "meter",
     "nodes": "node",
     "options": "option",
@@ -94,9 +96,15 @@ _MODEL_KINDS: dict[type, str] = {
     Node: "node",
     Option: "option",
     Citation: "citation",
+    RolePlay: "roleplay",
 }
 
-_KIND_NAMES = {"term": "glossary term", "objective": "learning objective", "section": "source section"}
+_KIND_NAMES = {
+    "roleplay": "role-play",
+    "term": "glossary term",
+    "objective": "learning objective",
+    "section": "source section",
+}
 
 # Names in the file that differ from the model field they are stored in.
 _FIELDS = {
@@ -253,7 +261,7 @@ def course_id_of(obj: Any) -> int | None:
     course_id = getattr(obj, "course_id", None)
     if course_id is None and getattr(obj, "course_parent", None):
         parent = getattr(obj, obj.course_parent, None)
-        return parent.course_id if parent is not None else None
+        return course_id_of(parent) if parent is not None else None  # role-play parts: up to the role-play
     return course_id
 
 

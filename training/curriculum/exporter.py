@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from django.db.models import Prefetch
 
+from roleplay import models as rp
 from training import models as m
 from training.curriculum import schema as s
 
@@ -378,7 +379,106 @@ class _Course:
             ],
             modules=modules,
             simulations=simulations,
+            roleplays=self.roleplays(),
         )
+
+    def roleplays(self) -> list[s.RolePlay]:
+        """The course's active role-plays with their active parts (one query per part)."""
+        active = rp.RolePlay.objects.filter(course_id=self.course.pk, archived=False)
+        result = []
+        for x in (
+            active.in_order()
+            .select_related("module")
+            .prefetch_related(
+                "objectives",
+                "references",
+                Prefetch("roles", rp.Role.objects.active().in_order()),
+                Prefetch(
+                    "issues",
+                    rp.Issue.objects.active()
+                    .in_order()
+                    .prefetch_related(Prefetch("options", rp.IssueOption.objects.active().in_order())),
+                ),
+                Prefetch("phases", rp.Phase.objects.active().in_order()),
+                Prefetch("injects", rp.Inject.objects.active().in_order()),
+                Prefetch("debrief_questions", rp.DebriefQuestion.objects.active().in_order()),
+            )
+        ):
+            roles = list(x.roles.all())
+            role_order = {role.slug: i for i, role in enumerate(roles)}
+            references = sorted(
+                (r for r in x.references.all() if not r.archived), key=lambda r: (r.position, r.pk)
+            )
+            result.append(
+                s.RolePlay.model_construct(
+                    slug=x.slug,
+                    title=x.title,
+                    summary=x.summary,
+                    status=x.status,
+                    module=x.module.slug if x.module and not x.module.archived else None,
+                    objectives=self.slugs(x.objectives.all(), "objective"),
+                    references=[r.slug for r in references],
+                    minutes=x.minutes,
+                    background=x.background,
+                    roles=[
+                        s.Role.model_construct(
+                            slug=r.slug,
+                            title=r.title,
+                            side=r.side or None,
+                            optional=r.optional,
+                            public_brief=r.public_brief,
+                            confidential_brief=r.confidential_brief,
+                            objectives=list(r.objectives),
+                            walk_away=r.walk_away,
+                        )
+                        for r in roles
+                    ],
+                    issues=[
+                        s.Issue.model_construct(
+                            slug=i.slug,
+                            title=i.title,
+                            description=i.description,
+                            options=[
+                                s.IssueOption.model_construct(
+                                    key=o.key,
+                                    text=o.text,
+                                    # Roles' order, not the stored one (PostgreSQL's jsonb sorts keys).
+                                    points=dict(
+                                        sorted(
+                                            o.points.items(),
+                                            key=lambda kv: (role_order.get(kv[0], 99), kv[0]),
+                                        )
+                                    ),
+                                )
+                                for o in i.options.all()
+                            ],
+                        )
+                        for i in x.issues.all()
+                    ],
+                    phases=[
+                        s.Phase.model_construct(
+                            slug=p.slug,
+                            title=p.title,
+                            kind=p.kind,
+                            minutes=p.minutes,
+                            instructions=p.instructions,
+                        )
+                        for p in x.phases.all()
+                    ],
+                    injects=[
+                        s.Inject.model_construct(
+                            slug=j.slug, title=j.title, text=j.text, to=list(j.to), phase=j.phase or None
+                        )
+                        for j in x.injects.all()
+                    ],
+                    debrief=[
+                        s.DebriefQuestion.model_construct(slug=q.slug, prompt=q.prompt)
+                        for q in x.debrief_questions.all()
+                    ],
+                    debrief_guide=x.debrief_guide,
+                )
+            )
+        return result
 
 
 def export_document(course: m.Course) -> s.Document:

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from roleplay import models as rp
 from training import models as m
 from training.completion import CompletionRule
 from training.curriculum import schema as s
@@ -113,7 +114,7 @@ def read_texts(
 
 # Slugs that belong to another course ----------------------------------------------------------------------
 
-_SLUGGED = [
+_SLUGGED: list[tuple[str, Any, Any]] = [
     ("track", m.Track, lambda c: c.tracks),
     ("glossary term", m.GlossaryTerm, lambda c: c.glossary),
     ("source", m.Source, lambda c: c.sources),
@@ -124,6 +125,7 @@ _SLUGGED = [
     ("quiz", m.Quiz, lambda c: c.quizzes()),
     ("question", m.Question, lambda c: c.questions()),
     ("simulation", m.Simulation, lambda c: c.simulations),
+    ("role-play", rp.RolePlay, lambda c: c.roleplays),
 ]
 
 
@@ -754,7 +756,119 @@ class _Writer:
                 )
                 desired[(owner, owner_id, i)] = values
         citations.sync(desired)
+        self.roleplays(module_rows, objective_ids, reference_rows)
         return self.report
+
+    def roleplays(self, module_rows, objective_ids, reference_rows) -> None:
+        """Role-plays and their parts (the roleplay app), keyed by slug inside their role-play."""
+        doc, cid = self.doc, self.course_id
+        assert cid is not None  # write() sets it first
+        roleplays = self.table("role-plays", rp.RolePlay, rp.RolePlay.objects.filter(course_id=cid))
+        rows = roleplays.sync(
+            {
+                x.slug: {
+                    "course_id": cid,
+                    "module_id": module_rows[x.module].pk if x.module else None,
+                    "slug": x.slug,
+                    "position": i,
+                    "status": x.status,
+                    "title": x.title,
+                    "summary": x.summary,
+                    "minutes": x.minutes,
+                    "background": x.background,
+                    "debrief_guide": x.debrief_guide,
+                }
+                for i, x in enumerate(doc.roleplays)
+            }
+        )
+        self.links(
+            roleplays,
+            rows,
+            "objectives",
+            {x.slug: [objective_ids[o] for o in x.objectives] for x in doc.roleplays},
+        )
+        self.links(
+            roleplays,
+            rows,
+            "references",
+            {x.slug: [reference_rows[r].pk for r in x.references] for x in doc.roleplays},
+        )
+
+        def part(label, model, items, values):
+            table = self.table(
+                label,
+                model,
+                model.objects.filter(roleplay__course_id=cid),
+                key=lambda obj: (obj.roleplay_id, obj.slug),
+            )
+            return table.sync(
+                {
+                    (rows[x.slug].pk, item.slug): {
+                        "roleplay_id": rows[x.slug].pk,
+                        "slug": item.slug,
+                        "position": i,
+                        **values(item),
+                    }
+                    for x in doc.roleplays
+                    for i, item in enumerate(items(x))
+                }
+            )
+
+        part(
+            "roles",
+            rp.Role,
+            lambda x: x.roles,
+            lambda r: {
+                "title": r.title,
+                "side": r.side or "",
+                "optional": r.optional,
+                "public_brief": r.public_brief,
+                "confidential_brief": r.confidential_brief,
+                "objectives": list(r.objectives),
+                "walk_away": r.walk_away,
+            },
+        )
+        issue_rows = part(
+            "issues", rp.Issue, lambda x: x.issues, lambda i: {"title": i.title, "description": i.description}
+        )
+        part(
+            "phases",
+            rp.Phase,
+            lambda x: x.phases,
+            lambda p: {
+                "title": p.title,
+                "kind": p.kind,
+                "minutes": p.minutes,
+                "instructions": p.instructions,
+            },
+        )
+        part(
+            "injects",
+            rp.Inject,
+            lambda x: x.injects,
+            lambda j: {"title": j.title, "text": j.text, "to": list(j.to), "phase": j.phase or ""},
+        )
+        part("debrief prompts", rp.DebriefQuestion, lambda x: x.debrief, lambda q: {"prompt": q.prompt})
+        options = self.table(
+            "issue options",
+            rp.IssueOption,
+            rp.IssueOption.objects.filter(issue__roleplay__course_id=cid),
+            key=lambda obj: (obj.issue_id, obj.key),
+        )
+        options.sync(
+            {
+                (issue_rows[(rows[x.slug].pk, i.slug)].pk, o.key): {
+                    "issue_id": issue_rows[(rows[x.slug].pk, i.slug)].pk,
+                    "key": o.key,
+                    "position": n,
+                    "text": o.text,
+                    "points": dict(o.points),
+                }
+                for x in doc.roleplays
+                for i in x.issues
+                for n, o in enumerate(i.options)
+            }
+        )
 
 
 def load_curriculum(paths: Iterable[Path | str], *, dry_run: bool = False) -> list[Report]:

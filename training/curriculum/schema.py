@@ -84,6 +84,7 @@ class Item(BaseModel):
     # The model the object is stored as (training.models), when its name differs from the class's: a text
     # field stored in a column of the same name may be no longer than the column (see `_fits_column`).
     STORED_AS: ClassVar[str] = ""
+    APP: ClassVar[str] = "training"  # the app of that model (role-plays live in `roleplay`)
 
     # Where the object was written: the file (as shown in messages) and the path inside it.
     _file: YamlFile | None = PrivateAttr(default=None)
@@ -116,7 +117,7 @@ def column_limit(schema: type[Item], name: str) -> int | None:
     from django.core.exceptions import FieldDoesNotExist
 
     try:
-        field = apps.get_model("training", schema.STORED_AS or schema.__name__)._meta.get_field(name)
+        field = apps.get_model(schema.APP, schema.STORED_AS or schema.__name__)._meta.get_field(name)
     except (LookupError, FieldDoesNotExist):
         return None
     return getattr(field, "max_length", None)
@@ -438,6 +439,84 @@ class Course(Item):
     completion: Completion | None = None
 
 
+# Role-plays (issue 18; stored by the roleplay app) ------------------------------------------------------------
+
+
+class Role(Item):
+    APP = "roleplay"
+    MARKDOWN = ("public_brief", "confidential_brief")
+    slug: Slug
+    title: Text
+    side: Slug | None = None  # roles with the same side share a caucus channel (default: its own slug)
+    optional: bool = False
+    public_brief: Text
+    confidential_brief: Text
+    objectives: list[Text] = []
+    walk_away: Annotated[int, Field(ge=-10000, le=10000)]
+
+
+class IssueOption(Item):
+    APP = "roleplay"
+    key: Literal["a", "b", "c", "d", "e"]
+    text: Text
+    points: dict[Slug, Annotated[int, Field(ge=-100, le=100)]]
+
+
+class Issue(Item):
+    APP = "roleplay"
+    MARKDOWN = ("description",)
+    slug: Slug
+    title: Text
+    description: str = ""
+    options: Annotated[list[IssueOption], Field(min_length=2, max_length=5)]
+
+
+class Phase(Item):
+    APP = "roleplay"
+    MARKDOWN = ("instructions",)
+    slug: Slug
+    title: Text
+    kind: Literal["preparation", "private", "caucus", "plenary"]
+    minutes: Annotated[int, Field(ge=1, le=240)]
+    instructions: Text
+
+
+class Inject(Item):
+    APP = "roleplay"
+    MARKDOWN = ("text",)
+    slug: Slug
+    title: Text
+    text: Text
+    to: list[Slug] = []  # role slugs; empty = the whole group
+    phase: Slug | None = None
+
+
+class DebriefQuestion(Item):
+    APP = "roleplay"
+    slug: Slug
+    prompt: Text
+
+
+class RolePlay(Item):
+    APP = "roleplay"
+    MARKDOWN = ("background", "debrief_guide")
+    slug: Slug
+    title: Text
+    summary: Text
+    status: Status = "published"
+    module: Slug | None = None
+    objectives: list[Slug] = []
+    references: list[Slug] = []
+    minutes: Annotated[int, Field(ge=1, le=600)] = 60
+    background: Text
+    roles: Annotated[list[Role], Field(min_length=2, max_length=8)]
+    issues: Annotated[list[Issue], Field(min_length=1, max_length=5)]
+    phases: Annotated[list[Phase], Field(min_length=1, max_length=8)]
+    injects: Annotated[list[Inject], Field(max_length=10)] = []
+    debrief: Annotated[list[DebriefQuestion], Field(min_length=1, max_length=10)]
+    debrief_guide: str = ""
+
+
 class Document(Item):
     """One file. In a folder course every file is a Document; exactly one of them has `course`."""
 
@@ -449,6 +528,7 @@ class Document(Item):
     glossary: list[GlossaryTerm] = []
     modules: list[Module] = []
     simulations: list[Simulation] = []
+    roleplays: list[RolePlay] = []
 
 
 # Turning pydantic errors into located problems -------------------------------------------------------------

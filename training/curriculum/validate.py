@@ -31,6 +31,7 @@ class CourseDocument:
     glossary: list[s.GlossaryTerm] = field(default_factory=list)
     modules: list[s.Module] = field(default_factory=list)
     simulations: list[s.Simulation] = field(default_factory=list)
+    roleplays: list[s.RolePlay] = field(default_factory=list)
 
     def objectives(self) -> Iterator[s.Objective]:
         for module in self.modules:
@@ -64,6 +65,7 @@ class CourseDocument:
         yield self.course
         stack: list = [*self.sources, *self.references, *self.tracks, *self.glossary, *self.modules]
         stack += self.simulations
+        stack += self.roleplays
         for item in stack:
             yield from _items(item)
 
@@ -104,6 +106,7 @@ def assemble(name: str, documents: list[s.Document]) -> tuple[CourseDocument | N
         course.glossary += document.glossary
         course.modules += document.modules
         course.simulations += document.simulations
+        course.roleplays += document.roleplays
     if not course.modules:
         problems.append(main.problem("`modules` is required: a course needs at least one module", "modules"))
     return course, problems
@@ -142,6 +145,7 @@ class _Checker:
             "quiz": lambda c: c.quizzes(),
             "question": lambda c: c.questions(),
             "simulation": lambda c: c.simulations,
+            "role-play": lambda c: c.roleplays,
         }
         for kind, items in kinds.items():
             seen: dict[str, s.Item] = {}
@@ -221,6 +225,8 @@ class _Checker:
             self.pool(quiz, in_quiz)
         for simulation in course.simulations:
             self.simulation(simulation)
+        for roleplay in course.roleplays:
+            self.roleplay(roleplay)
         for owner in course.citing():
             for index, citation in enumerate(owner.citations):
                 self.citation(citation, index)
@@ -619,6 +625,69 @@ class _Checker:
         for key in sorted(guard.flags - set(flags)):
             hint = f" (`{key}` is a meter: compare it, e.g. `{key} >= 30`)" if key in meters else ""
             self.add(item, f"{name} names unknown flag `{key}`{hint or _suggest(key, flags)}", name)
+
+    # Role-plays ------------------------------------------------------------------------------------------
+
+    def roleplay(self, rp: s.RolePlay) -> None:
+        """References, unique keys, complete points tables, and a deal that every required role prefers to
+        walking away (otherwise no agreement is possible). Format: docs/curriculum-format.md#roleplays."""
+        from roleplay.scoring import Table, deals_beating_walk_away
+
+        if rp.module is not None and rp.module not in self.modules:
+            self.add(rp, f"unknown module `{rp.module}`{_suggest(rp.module, self.modules)}", "module")
+        self.refs(rp, "objectives", self.objectives, "objective")
+        self.refs(rp, "references", self.references, "reference")
+        roles = self.unique_keys(rp.roles, "slug", "role slug")
+        self.unique_keys(rp.issues, "slug", "issue slug")
+        phases = self.unique_keys(rp.phases, "slug", "phase slug")
+        self.unique_keys(rp.injects, "slug", "inject slug")
+        self.unique_keys(rp.debrief, "slug", "debrief question slug")
+        required = [role.slug for role in rp.roles if not role.optional]
+        if len(set(required)) < 2:
+            self.add(
+                rp,
+                f"a role-play needs at least 2 roles that are not optional (found {len(required)})",
+                "roles",
+            )
+        complete = True
+        for issue in rp.issues:
+            self.unique_keys(issue.options, "key", "option key")
+            for option in issue.options:
+                for slug in option.points:
+                    if slug not in roles:
+                        self.add(
+                            option, f"points for unknown role `{slug}`{_suggest(slug, roles)}", "points", slug
+                        )
+                        complete = False
+                missing = [slug for slug in roles if slug not in option.points]
+                if missing:
+                    self.add(
+                        option,
+                        f"points are missing for role{'s' if len(missing) > 1 else ''} `{'`, `'.join(missing)}`"
+                        " (every role needs points for every option)",
+                        "points",
+                    )
+                    complete = False
+        for inject in rp.injects:
+            for index, slug in enumerate(inject.to):
+                if slug not in roles:
+                    self.add(inject, f"unknown role `{slug}`{_suggest(slug, roles)}", "to", index)
+            if inject.phase is not None and inject.phase not in phases:
+                self.add(inject, f"unknown phase `{inject.phase}`{_suggest(inject.phase, phases)}", "phase")
+        if complete and len(set(required)) >= 2 and len(roles) == len(rp.roles):
+            table = Table(
+                roles=tuple(roles),
+                issues=tuple((i.slug, tuple(o.key for o in i.options)) for i in rp.issues),
+                points={(i.slug, o.key): dict(o.points) for i in rp.issues for o in i.options},
+                walk_away={role.slug: role.walk_away for role in rp.roles},
+            )
+            if not deals_beating_walk_away(table, required):
+                self.add(
+                    rp,
+                    "no package gives every required role more than its walk_away: no agreement is possible"
+                    " (raise some points or lower a walk_away)",
+                    "issues",
+                )
 
 
 @dataclass
