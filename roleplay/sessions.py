@@ -50,7 +50,9 @@ class RolePlayError(Exception):
 # Notifications ---------------------------------------------------------------------------------------------
 
 
-def _announce(group: Group | None = None, session: Session | None = None, *, every_group: bool = False) -> None:
+def _announce(
+    group: Group | None = None, session: Session | None = None, *, every_group: bool = False
+) -> None:
     """Tell the group's pages and the console that something changed (realtime sends on commit)."""
     session_id = session.pk if session is not None else group.session_id if group is not None else None
     group_ids = [group.pk] if group is not None else []
