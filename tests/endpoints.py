@@ -70,6 +70,7 @@ RULES: dict[str, Rule] = {
         STAFF, POST, sample={"node": "start", "text": "Ask again", "new_key": "fresh", "new_title": "Fresh"}
     ),
     "simulation_try": Rule(STAFF, GET),
+    "instructor_readiness": Rule(STAFF, GET),
     # Learner pages (issue 5): the content is public so visitors can see what they would learn; answering
     # and completing ask them to log in.
     "track_list": Rule(PUBLIC, GET, why="the tracks are reference pages open to visitors"),

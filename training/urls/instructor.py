@@ -2,10 +2,15 @@
 
 from django.urls import path
 
-from training.views import instructor
+from training.views import authoring, instructor
 
 urlpatterns = [
     path("instructor/", instructor.home, name="instructor_home"),
+    path(
+        "instructor/courses/<slug:slug>/readiness/",
+        authoring.course_readiness_page,
+        name="instructor_readiness",
+    ),
     path("instructor/cohorts/new/", instructor.cohort_create, name="instructor_cohort_create"),
     path("instructor/cohorts/<int:pk>/", instructor.cohort_detail, name="instructor_cohort"),
     path("instructor/cohorts/<int:pk>/objectives/", instructor.objectives, name="instructor_objectives"),

@@ -3,7 +3,7 @@ graph and try pages."""
 
 from django.urls import path
 
-from training.views import sim_authoring, sims
+from training.views import authoring, sims
 
 urlpatterns = [
     path("simulations/<slug:slug>/", sims.simulation_detail, name="simulation_detail"),
@@ -18,11 +18,11 @@ urlpatterns = [
         name="simulation_reflect",
     ),
     path("simulations/<slug:slug>/map/", sims.simulation_map, name="simulation_map"),
-    path("simulations/<slug:slug>/graph/", sim_authoring.simulation_graph, name="simulation_graph"),
+    path("simulations/<slug:slug>/graph/", authoring.simulation_graph, name="simulation_graph"),
     path(
         "simulations/<slug:slug>/graph/add-option/",
-        sim_authoring.simulation_graph_add,
+        authoring.simulation_graph_add,
         name="simulation_graph_add",
     ),
-    path("simulations/<slug:slug>/try/", sim_authoring.simulation_try, name="simulation_try"),
+    path("simulations/<slug:slug>/try/", authoring.simulation_try, name="simulation_try"),
 ]

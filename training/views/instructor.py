@@ -82,7 +82,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _home(request: HttpRequest, form: CohortForm, status: int = 200) -> HttpResponse:
     cohorts = cohorts_taught_by(request.user).annotate(learners=Count("memberships")).order_by("-created_at")
-    return render(request, "training/instructor_home.html", {"cohorts": cohorts, "form": form}, status=status)
+    courses = Course.objects.filter(archived=False).order_by("title")
+    return render(
+        request,
+        "training/instructor_home.html",
+        {"cohorts": cohorts, "form": form, "courses": courses},
+        status=status,
+    )
 
 
 @instructor_required

@@ -1,5 +1,6 @@
-"""Simulation authoring pages for staff: the graph (with its problems and a one-step "option to a new node"
-form) and playing from any node with chosen meter values, without recording a run."""
+"""Authoring pages for staff: a course's readiness (every problem, linked to the field that fixes it), a
+simulation's graph (with its problems and a one-step "option to a new node" form) and playing a simulation
+from any node with chosen meter values, without recording a run."""
 
 from __future__ import annotations
 
@@ -13,11 +14,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from training import simulation_tryout as tryout
 from training.markup import render_markdown
-from training.models import Simulation
-from training.permissions import is_instructor
+from training.models import Course, Simulation
+from training.permissions import instructor_required, is_instructor
+from training.readiness import course_readiness
 from training.simulation_editing import AddOptionForm, add_option_to_new_node
 from training.simulation_graph import draw_simulation
 from training.views.base import HtmxHttpRequest
+
+
+@instructor_required
+@require_GET
+def course_readiness_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    course = get_object_or_404(Course, slug=slug)
+    return render(request, "training/course_readiness.html", {"readiness": course_readiness(course)})
 
 
 def _staff_simulation(request: HtmxHttpRequest, slug: str) -> Simulation:
