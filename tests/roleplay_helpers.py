@@ -208,3 +208,53 @@ def make_roleplay(course, *, slug: str | None = None):
     Inject.objects.create(roleplay=rp, slug="news", title="News", text="Something happened.")
     DebriefQuestion.objects.create(roleplay=rp, slug="learned", prompt="What did you learn?")
     return rp
+
+
+# Browser helpers (tests/test_browser_roleplay.py; reusable with JavaScript on) ---------------------------------
+
+
+def log_in(page, base: str, username: str) -> None:
+    from playwright.sync_api import expect
+
+    from tests.learner_data import PASSWORD
+
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Signed in as {username}")
+
+
+def start_session(page, base: str, *, roleplay_title: str, cohort_name: str) -> str:
+    """As the facilitator: start a session from /roleplays/run/; returns its join code."""
+    page.goto(f"{base}/roleplays/run/")
+    page.get_by_label("Role-play").select_option(label=roleplay_title)
+    page.get_by_label("Cohort").select_option(label=cohort_name)
+    page.get_by_role("button", name="Start session").click()
+    return page.locator("code.join-code").first.inner_text().strip()
+
+
+def join_with_code(page, base: str, code: str) -> None:
+    page.goto(f"{base}/roleplays/")
+    page.get_by_label("Session code").fill(code)
+    page.get_by_role("button", name="Join session").click()
+
+
+def join_with_link(page, base: str, code: str) -> None:
+    page.goto(f"{base}/roleplays/code/{code}/")
+    page.get_by_role("button", name="Join the session").click()
+
+
+def open_channel(page, label: str) -> None:
+    page.get_by_role("navigation", name="Channels").get_by_role("link", name=label).click()
+
+
+def send_message(page, channel_label: str, text: str) -> None:
+    open_channel(page, channel_label)
+    page.get_by_label("Message").fill(text)
+    page.get_by_role("button", name=f"Send to {channel_label}").click()
+
+
+def clock(page, button: str) -> None:
+    """As the facilitator on the console: Start the clock, Pause, Resume or Next phase."""
+    page.get_by_role("button", name=button).click()
