@@ -125,7 +125,7 @@ def test_option_pick_rates_and_most_picked_wrong_option(data):
     assert q2.misconception.choice.key == "a"
     # Q4 picked b,b,c,b,a: wrong b 3/5 = 60 %.
     assert (q4.misconception.choice.key, q4.misconception.rate) == ("b", 60.0)
-    assert "Likely misconception: option b" in q4.flags
+    assert "Likely misconception: “Q4 wrong b”" in q4.flags  # the option's text, not its key
 
 
 def test_quiz_summary_over_every_submitted_attempt(data):

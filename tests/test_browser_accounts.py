@@ -45,6 +45,7 @@ def account_journey(page: Page, base: str, username: str, scanner: Page | None =
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Signed in as {username}")
     assert_accessible(page, "home (learner)", scanner=scanner)
 
+    page.get_by_role("navigation", name="Account").get_by_text("Signed in as").click()  # the account menu
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
 
@@ -60,6 +61,7 @@ def account_journey(page: Page, base: str, username: str, scanner: Page | None =
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(f"Signed in as {username}")
 
+    page.get_by_role("navigation", name="Account").get_by_text("Signed in as").click()  # the account menu
     page.get_by_role("link", name="Password").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Change your password")
     assert_accessible(page, "password change", scanner=scanner)

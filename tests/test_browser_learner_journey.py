@@ -39,10 +39,36 @@ def shown(attempt: QuizAttempt | None, question: Question) -> list:
     return choices
 
 
+def order_item(page: Page, field_id: str):
+    """The step of an order list (static/js/answer-widgets.js) that holds the field's (hidden) select."""
+    return page.locator(f"li.order-item:has(#{field_id})")
+
+
+def place_of(item) -> int:
+    return item.evaluate("li => [...li.parentNode.children].indexOf(li)")
+
+
+def in_right_order(field_ids: list[str], choices: list) -> list[tuple[int, str]]:
+    """(target index, field id) from the first step to the last."""
+    by_position = sorted(zip(field_ids, choices, strict=True), key=lambda pair: pair[1].correct_position)
+    return [(target, field_id) for target, (field_id, _) in enumerate(by_position)]
+
+
 def answer_with_pointer(page: Page, question: Question, attempt: QuizAttempt | None) -> None:
-    """Fill in the right answer with clicks and selects."""
-    for index, choice in enumerate(shown(attempt, question), start=1):
-        field = page.locator(f"#q{question.pk}-{index}" if attempt else f"#check-{question.pk}-form-{index}")
+    """Fill in the right answer with clicks and selects (an order list with its Move up buttons)."""
+    choices = shown(attempt, question)
+    ids = [
+        f"q{question.pk}-{i}" if attempt else f"check-{question.pk}-form-{i}"
+        for i in range(1, len(choices) + 1)
+    ]
+    if question.kind == "order" and page.locator(".order-item").count():
+        for target, field_id in in_right_order(ids, choices):
+            item = order_item(page, field_id)
+            while place_of(item) > target:
+                item.locator("[data-move='-1']").click()
+        return
+    for field_id, choice in zip(ids, choices, strict=True):
+        field = page.locator(f"#{field_id}")
         if question.kind in ("single", "multiple"):
             if choice.correct:
                 field.check()
@@ -77,6 +103,13 @@ def answer_with_keyboard(page: Page, question: Question, attempt: QuizAttempt) -
             if choice.correct:
                 tab_to(page, f"#{prefix}{index}")
                 page.keyboard.press("Space")
+    elif question.kind == "order" and page.locator(".order-item").count():
+        # The list to reorder: Tab to a step, the up arrow moves it.
+        ids = [f"{prefix}{i}" for i in range(1, len(choices) + 1)]
+        for target, field_id in in_right_order(ids, choices):
+            tab_to(page, f"li.order-item:has(#{field_id})")
+            for _ in range(place_of(order_item(page, field_id)) - target):
+                page.keyboard.press("ArrowUp")
     else:
         for index, choice in enumerate(choices, start=1):
             tab_to(page, f"#{prefix}{index}")

@@ -137,6 +137,7 @@ def journey(page: Page, base: str, *, javascript: bool, scanner: Page | None = N
         expect(page.get_by_role("heading", name="Your endings")).to_be_visible()
         expect(page.locator(".path-items li")).to_have_count(2)
         assert_accessible(page, f"{slug} intro with endings", scanner=scanner)
+        page.get_by_role("navigation", name="Account").get_by_text("Signed in as").click()  # the account menu
         page.get_by_role("button", name="Log out").click()
 
 

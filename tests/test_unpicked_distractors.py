@@ -32,7 +32,7 @@ def test_a_distractor_nobody_picked_is_flagged_at_the_threshold():
     cohort, quiz, question, _ = cohort_answering(analytics.UNPICKED_MIN_RESPONSES)
     stats, order = analytics.question_stats(cohort, analytics.quiz_questions(quiz))
     assert [c.choice.key for c in stats.unpicked] == ["c"]  # b was picked; a is the right answer
-    assert "Distractor picked by nobody: option c (20 first attempts)" in stats.flags
+    assert "Distractor picked by nobody: “Absurd” (20 first attempts)" in stats.flags
     assert order.unpicked == []  # pick rates do not apply to order questions
 
 
@@ -50,7 +50,7 @@ def test_the_instructor_pages_show_the_flag():
     client.force_login(teacher)
     page = client.get(f"/instructor/cohorts/{cohort.pk}/quizzes/{quiz.slug}/")
     assert page.status_code == 200
-    assert "Distractor picked by nobody: option c (20 first attempts)" in page.content.decode()
+    assert "Distractor picked by nobody: “Absurd” (20 first attempts)" in page.content.decode()
     detail = client.get(f"/instructor/cohorts/{cohort.pk}/questions/{question.slug}/")
     assert detail.status_code == 200
     assert detail.content.decode().count("Picked by nobody") == 1

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Max, Q, QuerySet, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Floor, Least, RowNumber
+from django.utils.text import Truncator
 
 from training.models import (
     Choice,
@@ -61,6 +62,11 @@ def _percent(part: float, whole: float) -> float | None:
 
 
 # Quizzes ----------------------------------------------------------------------------------------------------
+
+
+def option_text(text: str) -> str:
+    """An option as a flag names it: its text, short (option keys mean nothing to an instructor)."""
+    return Truncator(" ".join(text.split())).chars(70)
 
 
 @dataclass
@@ -193,13 +199,10 @@ class QuestionStats:
         elif self.weak:
             flags.append(f"Does not discriminate (index under {WEAK_DISCRIMINATION:g})")
         if self.misconception:
-            flags.append(f"Likely misconception: option {self.misconception.choice.key}")
+            flags.append(f"Likely misconception: “{option_text(self.misconception.choice.text)}”")
         if self.unpicked:
-            keys = ", ".join(c.choice.key for c in self.unpicked)
-            flags.append(
-                f"Distractor picked by nobody: option{'s' if len(self.unpicked) != 1 else ''} {keys}"
-                f" ({self.responses} first attempts)"
-            )
+            texts = ", ".join(f"“{option_text(c.choice.text)}”" for c in self.unpicked)
+            flags.append(f"Distractor picked by nobody: {texts} ({self.responses} first attempts)")
         return flags
 
 

@@ -11,3 +11,50 @@ document.addEventListener("htmx:afterSwap", function (event) {
     focusable.focus();
   }
 });
+
+// A table wider than its box scrolls inside it (.table-scroll): make each box that really scrolls a focusable,
+// labelled region, so keyboard users can scroll it with the arrow keys (WCAG 2.1.1); boxes that fit stay out
+// of the tab order.
+function labelScrollRegions(root) {
+  (root || document).querySelectorAll(".table-scroll").forEach(function (box) {
+    var scrolls = box.scrollWidth > box.clientWidth + 1;
+    box.classList.toggle("is-scrollable", scrolls);
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.dataset.madeFocusable = "true";
+      if (!box.hasAttribute("role")) box.setAttribute("role", "region");
+      if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+        var caption = box.querySelector("caption");
+        var heading = box.closest("section") && box.closest("section").querySelector("h2, h3");
+        var name = (caption || heading || {}).textContent || "Table";
+        box.setAttribute("aria-label", name.trim().replace(/\s+/g, " ") + " (scrolls sideways)");
+      }
+    } else if (!scrolls && box.dataset.madeFocusable) {
+      box.removeAttribute("tabindex");
+      delete box.dataset.madeFocusable;
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { labelScrollRegions(); });
+document.addEventListener("htmx:afterSettle", function (event) { labelScrollRegions(event.target.isConnected ? event.target : document); });
+var resizeTimer;
+window.addEventListener("resize", function () {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(labelScrollRegions, 150);
+});
+
+// Menus are <details> disclosures (they work without this file): a click outside or Escape closes an open
+// one, and Escape returns focus to its button.
+document.addEventListener("click", function (event) {
+  document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+    if (!menu.contains(event.target)) menu.open = false;
+  });
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") return;
+  var menu = event.target.closest && event.target.closest("details[data-menu][open]");
+  if (menu) {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  }
+});
