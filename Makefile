@@ -45,7 +45,7 @@ serve: $(STAMP)
 	@echo "  Logins are printed above (demo learner and demo instructor). Stop with Ctrl-C."
 	@echo ""
 	DJANGO_DEBUG=true $(VENV)/bin/uvicorn diplomacy.asgi:application --host $(HOST) --port $(PORT) \
-		--reload --reload-dir diplomacy --reload-dir training --reload-dir roleplay --no-access-log --lifespan off
+		--reload --reload-dir diplomacy --reload-dir training --reload-dir roleplay --no-access-log --lifespan off --ws websockets-sansio
 
 # Lint, security lint, type check, migrations check and the whole suite, browser tests included.
 test: $(STAMP) $(LRS_STAMP)
@@ -84,7 +84,7 @@ production: $(STAMP)
 # other path to gunicorn). Needs the same variables plus REDIS_URL, shared with the gunicorn servers.
 WS_PORT ?= 8001
 production-ws: $(STAMP)
-	$(VENV)/bin/uvicorn diplomacy.asgi:application --host $(HOST) --port $(WS_PORT) --workers 1 --no-access-log --lifespan off
+	$(VENV)/bin/uvicorn diplomacy.asgi:application --host $(HOST) --port $(WS_PORT) --workers 1 --no-access-log --lifespan off --ws websockets-sansio
 
 clean:
 	rm -rf $(VENV) $(LRS_VENV) staticfiles db.sqlite3

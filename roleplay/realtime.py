@@ -14,7 +14,10 @@ the pages still show it on their next fetch or refresh.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -53,6 +56,19 @@ def _send(channel_group: str) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: a view or a command, synchronous code
+        _group_send(layer, channel_group)
+        return
+    # Synchronous code running inside an event loop's thread (a script or test driving a browser through
+    # Playwright's sync API) cannot wait on async_to_sync there: send from a short-lived thread instead.
+    sender = threading.Thread(target=_group_send, args=(layer, channel_group), name="roleplay-announce")
+    sender.start()
+    sender.join()
+
+
+def _group_send(layer: Any, channel_group: str) -> None:
     try:
         async_to_sync(layer.group_send)(channel_group, dict(CHANGED))
     except Exception:  # a notification lost must never undo or hide the change itself

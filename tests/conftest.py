@@ -105,6 +105,21 @@ def no_js_page(browser, live_server) -> Iterator:
 
 
 @pytest.fixture
+def asgi_live_server(transactional_db, settings) -> Iterator:
+    """A running ASGI server (uvicorn in a thread) on the test database, pages and WebSockets: see
+    tests/asgi_live.py. A fresh one for each test."""
+    from tests.asgi_live import AsgiLiveServer
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
+    server = AsgiLiveServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def axe_scanner(browser) -> Iterator:
     """A JavaScript-enabled page that axe uses to scan what a no-JS page was served (see tests/axe.py)."""
     context = browser.new_context(locale="en-GB")
