@@ -29,7 +29,11 @@ class ChangedConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         pk = int(self.scope["url_route"]["kwargs"]["pk"])
-        if user is None or not user.is_authenticated or not await database_sync_to_async(self.allowed)(user, pk):
+        if (
+            user is None
+            or not user.is_authenticated
+            or not await database_sync_to_async(self.allowed)(user, pk)
+        ):
             await self.close()
             return
         self.channel_group = self.channel_group_of(pk)
