@@ -1,9 +1,11 @@
 """The role-play's WebSockets: they only say "changed" (see roleplay/realtime.py for why).
 
 A group socket (`/ws/roleplay/groups/<pk>/`) is for the group's players and observers and the facilitator of
-its session; a session socket (`/ws/roleplay/sessions/<pk>/`) is the facilitator console's. Each is accepted
+its session; a session socket (`/ws/roleplay/sessions/<pk>/`) is the facilitator console's; a waiting-room
+socket (`/ws/roleplay/sessions/<pk>/waiting/`) is for the session's participants waiting for their role. Each is accepted
 only for a logged-in user whom the engine's own querysets allow to see that group or run that session
-(`Group.objects.visible_to`, `Session.objects.run_by`), checked when the socket opens; anyone else is refused
+(`Group.objects.visible_to`, `Session.objects.run_by`, an active participant of the session), checked when
+the socket opens; anyone else is refused
 before the handshake completes. Nothing sent by the browser is read: every action is a form POST.
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from roleplay.models import Group, Session
+from roleplay.models import Group, Participant, Session
 from roleplay.realtime import group_channel, session_channel
 
 CHANGED = json.dumps({"type": "changed"})
@@ -68,6 +70,17 @@ class GroupConsumer(ChangedConsumer):
 class SessionConsumer(ChangedConsumer):
     def allowed(self, user: Any, pk: int) -> bool:
         return Session.objects.run_by(user).filter(pk=pk).exists()
+
+    def channel_group_of(self, pk: int) -> str:
+        return session_channel(pk)
+
+
+class WaitingConsumer(ChangedConsumer):
+    """The waiting room of a learner who joined a session before its roles were assigned: it hears the
+    session's pings, so the page can take the learner to their group as soon as they have one."""
+
+    def allowed(self, user: Any, pk: int) -> bool:
+        return Participant.objects.filter(session_id=pk, user=user, left_at__isnull=True).exists()
 
     def channel_group_of(self, pk: int) -> str:
         return session_channel(pk)

@@ -10,6 +10,7 @@ fragments. A message reaches the other learner within 2 s. axe is clean at 390 a
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -74,16 +75,35 @@ def test_three_people_play_live_with_javascript(
         cohort=make_cohort_with(instructor, learner, other_learner),
         instructor=instructor,
     )
-    for user in (learner, other_learner):
-        sessions.join_session(session=session, user=user)
-    (group,) = sessions.assign_roles(session=session)
 
     tess = context_for(browser, server, instructor).new_page()
     lena = context_for(browser, server, learner).new_page()
     omar = context_for(browser, server, other_learner).new_page()
-    play = f"/roleplays/groups/{group.pk}/?channel=group"
-
     tess.goto(f"/roleplays/run/sessions/{session.pk}/")
+    live(tess)
+
+    # Lena follows the join link, omar types the code; both wait for their roles while the console counts
+    # them live.
+    lena.goto(f"/roleplays/code/{session.code}/")
+    lena.get_by_role("button", name="Join the session").click()
+    expect(lena.get_by_role("heading", name="Waiting for your role")).to_be_visible()
+    expect(tess.locator("#rp-console")).to_contain_text("1 learner in the session", timeout=LIVE)
+    omar.goto("/roleplays/")
+    omar.get_by_label("Session code").fill(session.code.lower())
+    omar.get_by_role("button", name="Join session", exact=True).click()
+    expect(omar.get_by_role("heading", name="Waiting for your role")).to_be_visible()
+    expect(tess.locator("#rp-console")).to_contain_text("2 learners in the session", timeout=LIVE)
+    for page in (lena, omar):
+        live(page)
+    accessible_at_both_widths(lena, "waiting room")
+
+    # The facilitator assigns the roles: both waiting rooms take their learner to the group by themselves.
+    tess.get_by_role("button", name=re.compile(r"^Assign roles")).click()
+    expect(tess.locator("#rp-console")).to_contain_text("Group 1")
+    group = Group.objects.get(session=session)
+    for page in (lena, omar):
+        page.wait_for_url(f"**/roleplays/groups/{group.pk}/**", timeout=LIVE)
+    play = f"/roleplays/groups/{group.pk}/?channel=group"
     for page in (lena, omar):
         page.goto(play)
         expect(page.locator("#rp-status h2")).to_contain_text("Preparation")

@@ -94,6 +94,12 @@ def test_who_may_open_which_socket(
     for user in (learner, other_learner, outsider, other_instructor, None):
         assert refused(server, session_path, user) == 403, user
     assert refused(server, f"/ws/roleplay/groups/{group.pk + 1000}/", instructor) == 403
+    # The waiting room's socket: the session's own participants only.
+    waiting_path = f"/ws/roleplay/sessions/{session.pk}/waiting/"
+    for user in (learner, other_learner):
+        assert refused(server, waiting_path, user) is None, user.username
+    for user in (outsider, instructor, other_instructor, None):
+        assert refused(server, waiting_path, user) == 403, user
 
 
 def test_a_socket_says_changed_when_its_group_changes_and_nothing_else(

@@ -10,6 +10,8 @@
 // restarted server is not hit by every browser at once). While it is down the fragments are refreshed every
 // 15 s, and once it is back they are refreshed at once, so nothing said in the meantime is missed.
 // An element with `data-roleplay-status` inside the socket element shows "Live" or "Reconnecting…".
+// A socket element with `data-roleplay-follow="<url>"` (the waiting room) instead asks that URL on every
+// ping and goes where it redirects: to the learner's group once the facilitator has assigned the roles.
 (function () {
   "use strict";
   var EVENT = "roleplay-changed";
@@ -26,6 +28,14 @@
     }, 30);
   }
 
+  function follow(url) {
+    window.fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (response.ok && response.redirected) window.location.assign(response.url);
+      })
+      .catch(function () { /* offline for a moment: the next ping or poll asks again */ });
+  }
+
   function socketUrl(path) {
     var url = new URL(path, window.location.href);
     url.protocol = window.location.protocol === "https:" ? "wss:" : "ws:";
@@ -37,6 +47,8 @@
     var path = element.getAttribute("data-roleplay-socket");
     if (!path) return;
     var status = element.querySelector("[data-roleplay-status]");
+    var followUrl = element.getAttribute("data-roleplay-follow");
+    var notify = followUrl ? function () { follow(followUrl); } : changed;
     var socket = null, attempts = 0, retry = null, poll = null, leaving = false;
 
     function show(text, state) {
@@ -47,7 +59,7 @@
     }
 
     function startPolling() {
-      if (poll === null) poll = window.setInterval(changed, POLL_WHILE_DOWN);
+      if (poll === null) poll = window.setInterval(notify, POLL_WHILE_DOWN);
     }
 
     function stopPolling() {
@@ -69,12 +81,12 @@
         show("Live", "live");
         // Whatever happened while the socket was closed, or between the page being rendered and the socket
         // opening, is fetched now.
-        changed();
+        notify();
       });
       socket.addEventListener("message", function (event) {
         var data;
         try { data = JSON.parse(event.data); } catch (e) { return; }
-        if (data && data.type === "changed") changed();
+        if (data && data.type === "changed") notify();
       });
       socket.addEventListener("close", function () {
         socket = null;
@@ -110,7 +122,7 @@
     window.addEventListener("pageshow", function (event) {
       if (event.persisted && leaving) {
         leaving = false;
-        changed();
+        notify();
         connect();
       }
     });
