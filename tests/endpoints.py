@@ -71,6 +71,14 @@ RULES: dict[str, Rule] = {
     ),
     "simulation_try": Rule(STAFF, GET),
     "instructor_readiness": Rule(STAFF, GET),
+    # The case library, module reflections and the capstone (issue 19)
+    "case_list": Rule(PUBLIC, GET, why="the case library is reading material, like the tracks and glossary"),
+    "case_detail": Rule(PUBLIC, GET, why="a case page is reading material, like a track page"),
+    "module_reflection": Rule(LOGIN, GET_POST, sample={"text": "What I learned."}),
+    "capstone_detail": Rule(LOGIN, GET_POST, sample={"text": "My memo.", "action": "save"}),
+    "instructor_capstones": Rule(STAFF, GET),
+    "instructor_capstone_grade": Rule(STAFF, GET_POST),
+    "instructor_reflections": Rule(STAFF, GET),
     # Learner pages (issue 5): the content is public so visitors can see what they would learn; answering
     # and completing ask them to log in.
     "track_list": Rule(PUBLIC, GET, why="the tracks are reference pages open to visitors"),
@@ -132,6 +140,9 @@ RULES: dict[str, Rule] = {
 # Which object a parameter names depends on the path segment just before it: lessons/<slug> is a lesson,
 # instructor/cohorts/<pk> a cohort, cohorts/join/<code> a cohort's code, certificates/<code> a certificate's.
 OBJECT_BY_SEGMENT: dict[str, str] = {
+    "cases": "case",
+    "modules": "module",
+    "capstone": "capstone",
     "lessons": "lesson",
     "quizzes": "quiz",
     "questions": "question",
@@ -156,6 +167,7 @@ PARAMS: dict[str, Callable[[World, str], Any]] = {
     "number": lambda world, before: 2,  # the second question of an attempt: learner A has not answered it yet
     # Learner A's own rows:
     "run_id": lambda world, before: world.run.pk,
+    "submission_id": lambda world, before: world.capstone_submission.pk,
     "attempt_id": lambda world, before: world.attempt.pk,
     "card_id": lambda world, before: world.card.pk,
     "log_id": lambda world, before: world.review_log.pk,
@@ -411,6 +423,40 @@ class World:
         self.other_cohort = create_cohort(name="Other", course=self.course, instructor=self.other_instructor)
         join_cohort(user=self.other, cohort=self.other_cohort)
         self._roleplay()
+        self._casework()
+
+    def _casework(self) -> None:
+        """A case page, the module's reflection prompt, and learner A's submitted capstone."""
+        from training import capstones
+        from training.models import Capstone, Case
+
+        self.case = Case.objects.create(
+            course=self.course,
+            slug="a-case",
+            title="A case",
+            period="1993",
+            summary="S.",
+            moved="M.",
+            outcome="O.",
+            actors=[{"name": "An institute", "track": self.track.slug}],
+        )
+        self.module.reflection = "What surprised you?"
+        self.module.save(update_fields=["reflection"])
+        self.capstone = Capstone.objects.create(
+            course=self.course,
+            slug="a-capstone",
+            title="A capstone",
+            brief="Write.",
+            pass_mark=1,
+            rubric=[
+                {
+                    "key": "k",
+                    "title": "K",
+                    "levels": [{"points": 0, "label": "No"}, {"points": 2, "label": "Yes"}],
+                }
+            ],
+        )
+        self.capstone_submission = capstones.save(self.learner, self.capstone, "My memo.", submit=True)
 
     def _roleplay(self) -> None:
         """A role-play session of learner A's cohort, run by the instructor: A holds the north seat of group 1

@@ -26,9 +26,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 
 from training import versions
+from training.capstones import CapstoneRequirement, standing
 from training.completion import CompletionRule
 from training.mastery import CourseMastery, Level, load_mastery
-from training.models import Certificate, Course, LearningObjective, Lesson, LessonProgress, Quiz, QuizAttempt
+from training.models import (
+    Capstone,
+    CapstoneSubmission,
+    Certificate,
+    Course,
+    LearningObjective,
+    Lesson,
+    LessonProgress,
+    Quiz,
+    QuizAttempt,
+)
 from training.plain_text import has_control_characters
 from training.quizzes import submit_expired
 from xapi import record
@@ -91,6 +102,7 @@ class Eligibility:
     quizzes: list[QuizRequirement] = field(default_factory=list)
     final: QuizRequirement | None = None
     objectives: list[ObjectiveRequirement] = field(default_factory=list)
+    capstones: list[CapstoneRequirement] = field(default_factory=list)
 
     @property
     def lessons_required(self) -> bool:
@@ -119,10 +131,16 @@ class Eligibility:
 
     @property
     def conditions(self) -> list[bool]:
-        """Whether each condition the page lists is met: lessons, each quiz, the final, each objective."""
+        """Whether each condition the page lists is met: lessons, each quiz, the final, each objective, each
+        capstone."""
         lessons = [self.lessons_met] if self.lessons_required else []
         final = [self.final.met] if self.final else []
-        return lessons + [q.met for q in self.quizzes] + final + [o.met for o in self.objectives]
+        objectives = [o.met for o in self.objectives]
+        return lessons + [q.met for q in self.quizzes] + final + objectives + [c.met for c in self.capstones]
+
+    @property
+    def missing_capstones(self) -> list[CapstoneRequirement]:
+        return [c for c in self.capstones if not c.met]
 
     @property
     def condition_count(self) -> int:
@@ -147,12 +165,14 @@ def eligibility_of(
     passed: set[int],
     best: Mapping[int, float | None] | None = None,
     mastery: CourseMastery | None = None,
+    capstones: Iterable[tuple[Capstone, CapstoneSubmission | None]] = (),
 ) -> Eligibility:
     """The rule, written once (docs/progress.md), as the course's completion rule sets it. Pure: from the
     visible lesson ids, the learner's completed lesson ids, the visible quizzes in path order, the ids of the
     quizzes the learner has submitted an attempt at and passed, the best submitted score per quiz, and the
     learner's mastery of the course (training.mastery.load_mastery; needed when the rule asks for a level —
-    without it every objective counts as not started)."""
+    without it every objective counts as not started), and the course's capstones with the learner's
+    submission of each (training.capstones.standing; needed when the rule asks for a capstone)."""
     rule = CompletionRule.of(course.completion)
     best = best or {}
     result = Eligibility(
@@ -194,6 +214,8 @@ def eligibility_of(
                         practice=first_quiz.get(item.objective.module_id),
                     )
                 )
+    if rule.capstone != "none":
+        result.capstones = [CapstoneRequirement(c, submission, rule.capstone) for c, submission in capstones]
     return result
 
 
@@ -220,7 +242,8 @@ def eligibility(user, course: Course) -> Eligibility:
         )
         .order_by("module__position", "module__pk", "position", "pk")
     )
-    needs_mastery = CompletionRule.of(course.completion).mastery != "none"
+    rule = CompletionRule.of(course.completion)
+    needs_mastery = rule.mastery != "none"
     return eligibility_of(
         course,
         lesson_ids=lesson_ids,
@@ -230,6 +253,7 @@ def eligibility(user, course: Course) -> Eligibility:
         passed={quiz.pk for quiz in quizzes if quiz.passed_any},
         best={quiz.pk: quiz.best for quiz in quizzes},
         mastery=load_mastery(user, course) if needs_mastery else None,
+        capstones=standing(user, course) if rule.capstone != "none" else (),
     )
 
 

@@ -16,6 +16,11 @@ QUIZ_RULES = ("attempted", "passed", "none")  # each quiz of the mode: a submitt
 FINAL_RULES = ("passed", "none")  # the final quiz passed, or treated like any quiz of its mode
 # The lowest mastery level every assessed objective must reach (training.mastery.Level values); "none": any.
 MASTERY_LEVELS = ("none", "attempted", "familiar", "proficient", "mastered")
+CAPSTONE_RULES = (
+    "none",
+    "submitted",
+    "passed",
+)  # each published capstone: nothing, submitted, or graded a pass
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class CompletionRule:
     assessments: str = "passed"
     final: str = "passed"
     mastery: str = "none"
+    capstone: str = "none"
 
     @classmethod
     def of(cls, stored: dict[str, Any] | None) -> CompletionRule:

@@ -3,8 +3,8 @@
 The export starts from the user for every table, so it can only contain the learner's own rows: account
 fields (never the password hash), lesson progress, check answers, quiz attempts with their responses and
 snapshots (what an open assessment holds back is left out, see below), review cards with every review,
-simulation runs with their steps, reflections on runs, cohort memberships (and cohorts they teach),
-certificates, role-play sessions with what they wrote, proposed and answered (roleplay/mydata.py). Content is named by its stable slug or key, never by database ids alone.
+simulation runs with their steps, reflections on runs and on modules, capstone submissions and grades,
+cohort memberships (and cohorts they teach), certificates, role-play sessions with what they wrote, proposed and answered (roleplay/mydata.py). Content is named by its stable slug or key, never by database ids alone.
 
 Deleting the account removes, in one transaction, the user row and with it (on_delete=CASCADE, see
 training/models/learning.py) all learner state, memberships, certificates and group links; and the rows
@@ -33,10 +33,12 @@ from roleplay import mydata as roleplay_data
 from training import review
 from training.models import (
     Accommodation,
+    CapstoneSubmission,
     Certificate,
     CheckAnswer,
     CohortMembership,
     LessonProgress,
+    ModuleReflection,
     Quiz,
     QuizAttempt,
     Response,
@@ -263,6 +265,25 @@ def export_for(user) -> dict[str, Any]:
         {"course": row.course.slug, "extra_percent": row.extra_percent, "updated_at": _iso(row.updated_at)}
         for row in Accommodation.objects.for_user(user).select_related("course").order_by("pk")
     ]
+    module_reflections = [
+        {"module": row.module.slug, "text": row.text, "saved_at": _iso(row.saved_at)}
+        for row in ModuleReflection.objects.for_user(user).select_related("module").order_by("saved_at", "pk")
+    ]
+    capstones = [
+        {
+            "capstone": row.capstone.slug,
+            "state": row.state,
+            "text": row.text,
+            "saved_at": _iso(row.saved_at),
+            "submitted_at": _iso(row.submitted_at),
+            "graded_at": _iso(row.graded_at),
+            "scores": row.scores,
+            "total": row.total,
+            "passed": row.passed,
+            "feedback": row.feedback,
+        }
+        for row in CapstoneSubmission.objects.for_user(user).select_related("capstone").order_by("pk")
+    ]
     return {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(datetime.now(UTC)),
@@ -273,6 +294,8 @@ def export_for(user) -> dict[str, Any]:
         "review_cards": cards,
         "simulation_runs": runs,
         "reflections": reflections,
+        "module_reflections": module_reflections,
+        "capstones": capstones,
         "cohort_memberships": memberships,
         "cohorts_taught": teaching,
         "certificates": certs,

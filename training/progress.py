@@ -12,6 +12,7 @@ Rules and thresholds are documented in docs/progress.md. Pieces:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -24,12 +25,16 @@ from django.db.models import (
 )
 from django.urls import NoReverseMatch, reverse
 
+from training import capstones as capstone_rules
 from training import certificates, pathway, review
 from training import mastery as mastery_rules
 from training.activity import Activity, days_active, recent_activity
 from training.calibration import CalibrationChart, Level, calibration_chart, calibration_for_user
+from training.completion import CompletionRule
 from training.content_cache import cached, make_key
 from training.models import (
+    Capstone,
+    CapstoneSubmission,
     Course,
     Lesson,
     Quiz,
@@ -340,6 +345,7 @@ def eligibility_from(
     done: set[int],
     stats: dict[int, AttemptStats],
     course_mastery: mastery_rules.CourseMastery | None = None,
+    capstones: Iterable[tuple[Capstone, CapstoneSubmission | None]] = (),
 ) -> certificates.Eligibility:
     """certificates.eligibility_of() (the one rule) from data the dashboard already has: the path's lessons
     and quizzes, the learner's completed lessons, attempt_stats() and the learner's mastery."""
@@ -352,6 +358,7 @@ def eligibility_from(
         passed={quiz_id for quiz_id, s in stats.items() if s.passes_submitted},
         best={quiz_id: s.best for quiz_id, s in stats.items()},
         mastery=course_mastery,
+        capstones=capstones,
     )
 
 
@@ -385,7 +392,14 @@ def dashboard(
         result.chart = chart_for(result.history) if result.history else None
         result.calibration = calibration_for_user(user, course)
         result.calibration_chart = calibration_chart(result.calibration) if result.calibration else None
-        result.eligibility = eligibility_from(course, content.path, done, stats, result.mastery)
+        capstone_standing = (
+            capstone_rules.standing(user, course)
+            if CompletionRule.of(course.completion).capstone != "none"
+            else []
+        )
+        result.eligibility = eligibility_from(
+            course, content.path, done, stats, result.mastery, capstone_standing
+        )
         result.certificate = certificates.certificate_for(user, course)
     result.activity = recent_activity(user)
     result.days_active, result.first_active = days_active(user)

@@ -15,6 +15,8 @@ from training.admin.forms import CitationForm, MeterForm, QuestionAdminForm, Qui
 from training.admin.validation import ContentAdmin, ValidatedInline, course_id_of
 from training.admin.yaml_io import CourseYamlViews
 from training.models import (
+    Capstone,
+    Case,
     Category,
     Choice,
     Citation,
@@ -435,3 +437,21 @@ class CitationAdmin(ContentAdmin):
     @admin.display(description="Cited by")
     def owner_label(self, obj) -> str:
         return str(obj.owner)
+
+
+@admin.register(Case)
+class CaseAdmin(ContentAdmin):
+    """A case library page (curriculum `cases:`): actors and documents are JSON lists, as in the YAML."""
+
+    list_display = ["title", "slug", "period", state, "course"]
+    list_filter = ["course", "status", "archived"]
+    search_fields = ["title", "slug", "summary"]
+
+
+@admin.register(Capstone)
+class CapstoneAdmin(ContentAdmin):
+    """A capstone and its rubric (curriculum `capstones:`): the rubric is a JSON list, as in the YAML."""
+
+    list_display = ["title", "slug", "pass_mark", state, "course"]
+    list_filter = ["course", "status", "archived"]
+    search_fields = ["title", "slug"]

@@ -75,6 +75,8 @@ _LIST_KINDS = {
     "references": "reference",
     "objectives": "objective",
     "citations": "citation",
+    "cases": "case",
+    "capstones": "capstone",
 }
 
 _MODEL_KINDS: dict[type, str] = {

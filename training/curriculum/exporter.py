@@ -216,6 +216,7 @@ class _Course:
                     title=mod.title,
                     summary=mod.summary,
                     status=mod.status,
+                    reflection=mod.reflection,
                     objectives=[
                         s.Objective.model_construct(slug=o.slug, text=o.text) for o in parts["objectives"]
                     ],
@@ -380,7 +381,79 @@ class _Course:
             modules=modules,
             simulations=simulations,
             roleplays=self.roleplays(),
+            cases=self.cases(),
+            capstones=self.capstones(),
         )
+
+    def cases(self) -> list[s.Case]:
+        """The case library's active pages (their links in the order of the linked objects)."""
+        result = []
+        for x in (
+            m.Case.objects.filter(course_id=self.course.pk, archived=False)
+            .in_order()
+            .prefetch_related("references", "lessons", "tracks")
+        ):
+            references = sorted(
+                (r for r in x.references.all() if not r.archived), key=lambda r: (r.position, r.pk)
+            )
+            result.append(
+                s.Case.model_construct(
+                    slug=x.slug,
+                    title=x.title,
+                    status=x.status,
+                    period=x.period,
+                    region=x.region,
+                    summary=x.summary,
+                    actors=[s.CaseActor.model_construct(**a) for a in x.actors if isinstance(a, dict)],
+                    moved=x.moved,
+                    outcome=x.outcome,
+                    body=x.body,
+                    documents=[
+                        s.CaseDocument.model_construct(**d) for d in x.documents if isinstance(d, dict)
+                    ],
+                    references=[r.slug for r in references],
+                    lessons=self.slugs(x.lessons.all(), "lesson"),
+                    tracks=self.slugs(x.tracks.all(), "track"),
+                )
+            )
+        return result
+
+    def capstones(self) -> list[s.Capstone]:
+        result = []
+        for x in (
+            m.Capstone.objects.filter(course_id=self.course.pk, archived=False)
+            .in_order()
+            .prefetch_related("references")
+        ):
+            references = sorted(
+                (r for r in x.references.all() if not r.archived), key=lambda r: (r.position, r.pk)
+            )
+            rubric = [
+                s.RubricCriterion.model_construct(
+                    **{
+                        **criterion,
+                        "levels": [
+                            s.RubricLevel.model_construct(**level) for level in criterion.get("levels", [])
+                        ],
+                    }
+                )
+                for criterion in x.rubric
+                if isinstance(criterion, dict)
+            ]
+            result.append(
+                s.Capstone.model_construct(
+                    slug=x.slug,
+                    title=x.title,
+                    status=x.status,
+                    brief=x.brief,
+                    min_words=x.min_words,
+                    max_words=x.max_words,
+                    pass_mark=x.pass_mark,
+                    rubric=rubric,
+                    references=[r.slug for r in references],
+                )
+            )
+        return result
 
     def roleplays(self) -> list[s.RolePlay]:
         """The course's active role-plays with their active parts (one query per part)."""

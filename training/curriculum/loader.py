@@ -126,6 +126,8 @@ _SLUGGED: list[tuple[str, Any, Any]] = [
     ("question", m.Question, lambda c: c.questions()),
     ("simulation", m.Simulation, lambda c: c.simulations),
     ("role-play", rp.RolePlay, lambda c: c.roleplays),
+    ("case", m.Case, lambda c: c.cases),
+    ("capstone", m.Capstone, lambda c: c.capstones),
 ]
 
 
@@ -434,6 +436,7 @@ class _Writer:
                     "status": mod.status,
                     "title": mod.title,
                     "summary": mod.summary,
+                    "reflection": mod.reflection,
                 }
                 for i, mod in enumerate(doc.modules)
             }
@@ -757,7 +760,68 @@ class _Writer:
                 desired[(owner, owner_id, i)] = values
         citations.sync(desired)
         self.roleplays(module_rows, objective_ids, reference_rows)
+        self.cases_and_capstones(reference_rows, lesson_rows, track_ids)
         return self.report
+
+    def cases_and_capstones(self, reference_rows, lesson_rows, track_ids) -> None:
+        """The case library's pages and the capstones with their rubrics (JSON on the capstone)."""
+        doc, cid = self.doc, self.course_id
+        assert cid is not None  # write() sets it first
+        cases = self.table("cases", m.Case, m.Case.objects.filter(course_id=cid))
+        case_rows = cases.sync(
+            {
+                x.slug: {
+                    "course_id": cid,
+                    "slug": x.slug,
+                    "position": i,
+                    "status": x.status,
+                    "title": x.title,
+                    "period": x.period,
+                    "region": x.region,
+                    "summary": x.summary,
+                    "actors": [a.model_dump(exclude_defaults=True) for a in x.actors],
+                    "moved": x.moved,
+                    "outcome": x.outcome,
+                    "body": x.body,
+                    "documents": [d.model_dump(exclude_defaults=True) for d in x.documents],
+                }
+                for i, x in enumerate(doc.cases)
+            }
+        )
+        self.links(
+            cases,
+            case_rows,
+            "references",
+            {x.slug: [reference_rows[r].pk for r in x.references] for x in doc.cases},
+        )
+        self.links(
+            cases, case_rows, "lessons", {x.slug: [lesson_rows[r].pk for r in x.lessons] for x in doc.cases}
+        )
+        self.links(cases, case_rows, "tracks", {x.slug: [track_ids[t] for t in x.tracks] for x in doc.cases})
+        capstones = self.table("capstones", m.Capstone, m.Capstone.objects.filter(course_id=cid))
+        capstone_rows = capstones.sync(
+            {
+                x.slug: {
+                    "course_id": cid,
+                    "slug": x.slug,
+                    "position": i,
+                    "status": x.status,
+                    "title": x.title,
+                    "brief": x.brief,
+                    "min_words": x.min_words,
+                    "max_words": x.max_words,
+                    "pass_mark": x.pass_mark,
+                    "rubric": [c.model_dump(exclude_defaults=True) for c in x.rubric],
+                }
+                for i, x in enumerate(doc.capstones)
+            }
+        )
+        self.links(
+            capstones,
+            capstone_rows,
+            "references",
+            {x.slug: [reference_rows[r].pk for r in x.references] for x in doc.capstones},
+        )
 
     def roleplays(self, module_rows, objective_ids, reference_rows) -> None:
         """Role-plays and their parts (the roleplay app), keyed by slug inside their role-play."""

@@ -306,11 +306,14 @@ class Quiz(Item):
 
 
 class Module(Item):
-    MARKDOWN = ("summary",)
+    MARKDOWN = ("summary", "reflection")
     slug: Slug
     title: Text
     summary: Text
     status: Status = "published"
+    reflection: str = (
+        ""  # a prompt each learner answers at the end of the module (saved, seen by instructors)
+    )
     objectives: list[Objective] = []
     lessons: list[Lesson] = []
     quizzes: list[Quiz] = []
@@ -427,6 +430,7 @@ class Completion(Item):
     assessments: Literal["attempted", "passed", "none"] = "passed"
     final: Literal["passed", "none"] = "passed"
     mastery: Literal["none", "attempted", "familiar", "proficient", "mastered"] = "none"
+    capstone: Literal["none", "submitted", "passed"] = "none"
 
 
 class Course(Item):
@@ -437,6 +441,76 @@ class Course(Item):
     status: Status = "published"
     final_quiz: Slug | None = None
     completion: Completion | None = None
+
+
+# The case library and the capstone ---------------------------------------------------------------------------
+
+
+class CaseActor(Item):
+    STORED_AS = "Case"  # a JSON list in that model
+    name: Text
+    track: Slug  # a track of the course: which track the actor worked in
+    role: str = ""
+
+
+class CaseDocument(Item):
+    """A primary document of a case: an agreement, a resolution, a memoir chapter, an archive."""
+
+    STORED_AS = "Case"  # a JSON list in that model
+    title: Text
+    url: Url = ""
+    year: Annotated[int, Field(ge=1000, le=9999)] | None = None
+    note: str = ""
+
+
+class Case(Item):
+    """A page of the case library: what happened, who acted on which track, what moved between tracks."""
+
+    MARKDOWN = ("summary", "moved", "outcome", "body")
+    slug: Slug
+    title: Text
+    status: Status = "published"
+    period: Text  # "1991-1993"
+    region: str = ""
+    summary: Text
+    actors: Annotated[list[CaseActor], Field(min_length=1)]
+    moved: Text  # what moved between tracks, and how
+    outcome: Text
+    body: str = ""
+    documents: list[CaseDocument] = []
+    references: list[Slug] = []
+    lessons: list[Slug] = []
+    tracks: list[Slug] = []
+
+
+class RubricLevel(Item):
+    STORED_AS = "Capstone"  # a JSON list in that model
+    points: Annotated[int, Field(ge=0, le=100)]
+    label: Text
+    description: str = ""
+
+
+class RubricCriterion(Item):
+    STORED_AS = "Capstone"  # a JSON list in that model
+    key: Key
+    title: Text
+    description: str = ""
+    levels: Annotated[list[RubricLevel], Field(min_length=2, max_length=6)]
+
+
+class Capstone(Item):
+    """A piece of work a learner writes and submits, graded by an instructor against a rubric."""
+
+    MARKDOWN = ("brief",)
+    slug: Slug
+    title: Text
+    status: Status = "published"
+    brief: Text
+    min_words: Annotated[int, Field(ge=0, le=20000)] = 0
+    max_words: Annotated[int, Field(ge=1, le=20000)] = 3000
+    pass_mark: Annotated[int, Field(ge=0, le=600)]  # total points needed to pass
+    rubric: Annotated[list[RubricCriterion], Field(min_length=1, max_length=12)]
+    references: list[Slug] = []
 
 
 # Role-plays (issue 18; stored by the roleplay app) ------------------------------------------------------------
@@ -529,6 +603,8 @@ class Document(Item):
     modules: list[Module] = []
     simulations: list[Simulation] = []
     roleplays: list[RolePlay] = []
+    cases: list[Case] = []
+    capstones: list[Capstone] = []
 
 
 # Turning pydantic errors into located problems -------------------------------------------------------------

@@ -32,6 +32,8 @@ class CourseDocument:
     modules: list[s.Module] = field(default_factory=list)
     simulations: list[s.Simulation] = field(default_factory=list)
     roleplays: list[s.RolePlay] = field(default_factory=list)
+    cases: list[s.Case] = field(default_factory=list)
+    capstones: list[s.Capstone] = field(default_factory=list)
 
     def objectives(self) -> Iterator[s.Objective]:
         for module in self.modules:
@@ -66,6 +68,8 @@ class CourseDocument:
         stack: list = [*self.sources, *self.references, *self.tracks, *self.glossary, *self.modules]
         stack += self.simulations
         stack += self.roleplays
+        stack += self.cases
+        stack += self.capstones
         for item in stack:
             yield from _items(item)
 
@@ -107,6 +111,8 @@ def assemble(name: str, documents: list[s.Document]) -> tuple[CourseDocument | N
         course.modules += document.modules
         course.simulations += document.simulations
         course.roleplays += document.roleplays
+        course.cases += document.cases
+        course.capstones += document.capstones
     if not course.modules:
         problems.append(main.problem("`modules` is required: a course needs at least one module", "modules"))
     return course, problems
@@ -146,6 +152,8 @@ class _Checker:
             "question": lambda c: c.questions(),
             "simulation": lambda c: c.simulations,
             "role-play": lambda c: c.roleplays,
+            "case": lambda c: c.cases,
+            "capstone": lambda c: c.capstones,
         }
         for kind, items in kinds.items():
             seen: dict[str, s.Item] = {}
@@ -227,6 +235,12 @@ class _Checker:
             self.simulation(simulation)
         for roleplay in course.roleplays:
             self.roleplay(roleplay)
+        for case in course.cases:
+            self.case(case)
+        for capstone in course.capstones:
+            self.capstone(capstone)
+        if rule is not None and rule.capstone != "none" and not course.capstones:
+            self.add(rule, f"`capstone: {rule.capstone}` needs a capstone in the course", "capstone")
         for owner in course.citing():
             for index, citation in enumerate(owner.citations):
                 self.citation(citation, index)
@@ -627,6 +641,39 @@ class _Checker:
             self.add(item, f"{name} names unknown flag `{key}`{hint or _suggest(key, flags)}", name)
 
     # Role-plays ------------------------------------------------------------------------------------------
+
+    def case(self, case: s.Case) -> None:
+        """A case page names the course's references, lessons and tracks; each actor's track is one of them."""
+        self.refs(case, "references", self.references, "reference")
+        self.refs(case, "lessons", self.lessons, "lesson")
+        self.refs(case, "tracks", self.tracks, "track")
+        for index, actor in enumerate(case.actors):
+            if actor.track not in self.tracks:
+                slug = actor.track
+                self.add(
+                    case, f"unknown track `{slug}`{_suggest(slug, self.tracks)}", "actors", index, "track"
+                )
+
+    def capstone(self, capstone: s.Capstone) -> None:
+        """Unique criterion keys, distinct level points within a criterion, a pass mark that can be reached,
+        a word range that makes sense."""
+        self.refs(capstone, "references", self.references, "reference")
+        self.unique_keys(capstone.rubric, "key", "criterion key")
+        for index, criterion in enumerate(capstone.rubric):
+            points = [level.points for level in criterion.levels]
+            if len(set(points)) != len(points):
+                self.add(
+                    capstone, "two levels of a criterion give the same points", "rubric", index, "levels"
+                )
+        most = sum(max(level.points for level in c.levels) for c in capstone.rubric)
+        if capstone.pass_mark > most:
+            self.add(
+                capstone,
+                f"`pass_mark` ({capstone.pass_mark}) is more than the rubric's total ({most})",
+                "pass_mark",
+            )
+        if capstone.min_words > capstone.max_words:
+            self.add(capstone, f"`min_words` ({capstone.min_words}) is above `max_words`", "min_words")
 
     def roleplay(self, rp: s.RolePlay) -> None:
         """References, unique keys, complete points tables, and a deal that every required role prefers to

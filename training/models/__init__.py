@@ -1,6 +1,8 @@
 """Models of the training app, split by concern: content (the curriculum) here, learner state beside it."""
 
 from training.models.content import (
+    Capstone,
+    Case,
     Category,
     Choice,
     Citation,
@@ -25,12 +27,14 @@ from training.models.content import (
 )
 from training.models.learning import (
     Accommodation,
+    CapstoneSubmission,
     Certificate,
     CheckAnswer,
     Cohort,
     CohortMembership,
     LearnerVersion,
     LessonProgress,
+    ModuleReflection,
     QuizAttempt,
     Response,
     ReviewCard,
@@ -42,6 +46,9 @@ from training.models.learning import (
 
 __all__ = [
     "Accommodation",
+    "Capstone",
+    "CapstoneSubmission",
+    "Case",
     "Category",
     "Certificate",
     "CheckAnswer",
@@ -59,6 +66,7 @@ __all__ = [
     "LessonProgress",
     "Meter",
     "Module",
+    "ModuleReflection",
     "Node",
     "Option",
     "Question",

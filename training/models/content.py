@@ -291,6 +291,9 @@ class Module(CourseContent):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
     title = models.CharField(max_length=200)
     summary = models.TextField(help_text="Markdown.")
+    reflection = models.TextField(
+        blank=True, help_text="Markdown: the prompt each learner answers at the end of the module."
+    )
 
     objects: ClassVar = CoursePartQuerySet.as_manager()
 
@@ -685,3 +688,59 @@ class Citation(Content):
             if getattr(self, f"{name}_id"):
                 return getattr(self, name)
         return None
+
+
+class Case(CourseContent):
+    """A page of the case library: dates, actors by track, what moved between tracks, outcome, documents."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="cases")
+    title = models.CharField(max_length=200)
+    period = models.CharField(max_length=100, help_text='When, e.g. "1991-1993".')
+    region = models.CharField(max_length=100, blank=True)
+    summary = models.TextField(help_text="Markdown.")
+    actors = models.JSONField(default=list, blank=True, help_text='[{"name", "track": track slug, "role"}].')
+    moved = models.TextField(help_text="Markdown: what moved between tracks, and how.")
+    outcome = models.TextField(help_text="Markdown.")
+    body = models.TextField(blank=True, help_text="Markdown: the story in more detail.")
+    documents = models.JSONField(
+        default=list, blank=True, help_text='Primary documents: [{"title", "url", "year", "note"}].'
+    )
+    references = models.ManyToManyField(Reference, blank=True, related_name="cases")
+    lessons = models.ManyToManyField(Lesson, blank=True, related_name="cases")
+    tracks = models.ManyToManyField(Track, blank=True, related_name="cases")
+
+    objects: ClassVar = CoursePartQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("case_detail", args=[self.slug])
+
+
+class Capstone(CourseContent):
+    """Written work graded by an instructor against a rubric (criteria, each with scored levels)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="capstones")
+    title = models.CharField(max_length=200)
+    brief = models.TextField(help_text="Markdown: the task.")
+    min_words = models.PositiveIntegerField(default=0)
+    max_words = models.PositiveIntegerField(default=3000)
+    pass_mark = models.PositiveIntegerField(help_text="Total rubric points needed to pass.")
+    rubric = models.JSONField(
+        default=list,
+        help_text='[{"key", "title", "description", "levels": [{"points", "label", "description"}]}].',
+    )
+    references = models.ManyToManyField(Reference, blank=True, related_name="capstones")
+
+    objects: ClassVar = CoursePartQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("capstone_detail", args=[self.slug])
+
+    @property
+    def max_points(self) -> int:
+        return sum(max((level["points"] for level in c.get("levels", [])), default=0) for c in self.rubric)

@@ -14,7 +14,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from training.models.content import Choice, Course, Lesson, Node, Option, Question, Quiz, Simulation
+from training.models.content import (
+    Capstone,
+    Choice,
+    Course,
+    Lesson,
+    Module,
+    Node,
+    Option,
+    Question,
+    Quiz,
+    Simulation,
+)
 
 
 class LearnerQuerySet(models.QuerySet):
@@ -377,3 +388,61 @@ class LearnerVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.token}"
+
+
+class ModuleReflection(models.Model):
+    """What the learner wrote for a module's reflection prompt (one per learner and module, rewritten on each
+    save). Their instructors read it; it is in "my data" and goes with the account."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="module_reflections"
+    )
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="reflections")
+    text = models.TextField()
+    saved_at = models.DateTimeField()
+
+    objects = LearnerQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module"], name="module_reflection_unique_learner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.module} · reflection"
+
+
+class CapstoneSubmission(models.Model):
+    """One learner's capstone: a draft, then submitted (no more edits), then graded by an instructor."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted, awaiting grading"
+        GRADED = "graded", "Graded"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="capstone_submissions"
+    )
+    capstone = models.ForeignKey(Capstone, on_delete=models.PROTECT, related_name="submissions")
+    text = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    saved_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scores = models.JSONField(default=dict, blank=True, help_text="Criterion key → points given.")
+    total = models.PositiveIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    feedback = models.TextField(blank=True)
+
+    objects = LearnerQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "capstone"], name="capstone_submission_unique_learner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.capstone} · {self.state}"

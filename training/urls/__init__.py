@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("training.urls.sims")),
     path("", include("training.urls.cohorts")),
     path("", include("training.urls.instructor")),
+    path("", include("training.urls.casework")),
 ]
