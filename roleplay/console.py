@@ -42,6 +42,7 @@ from roleplay.models import (
 from roleplay.outcomes import debrief_of, group_outcomes
 from roleplay.play import view_of
 from roleplay.sessions import RolePlayError
+from roleplay.views import render_live
 from training.permissions import cohorts_taught_by, instructor_required
 from training.views.base import AuthenticatedHttpRequest
 
@@ -278,10 +279,7 @@ def group_page(request: AuthenticatedHttpRequest, session_id: int, group_id: int
         "message_form": MessageForm(initial={"channel": "group"}),
         "facilitator_group": group,
     }
-    target = request.htmx.target if request.htmx else None
-    if target in ("rp-status", "rp-messages", "rp-proposals", "rp-injects"):
-        return render(request, f"roleplay/play.html#{target}", context)
-    return render(request, "roleplay/play.html", context)
+    return render_live(request, context) or render(request, "roleplay/play.html", context)
 
 
 # Debrief and export ---------------------------------------------------------------------------------------

@@ -76,6 +76,14 @@ class GroupView:
         return int(left.total_seconds()) if left is not None else None
 
     @property
+    def state(self) -> str:
+        """What decides the talk and proposal forms (phase, agreement, open): the live request sends it back,
+        and the forms are replaced only when it changed (never under a half-typed message otherwise)."""
+        return (
+            f"{self.session.phase_index}.{int(self.group.agreed_at is not None)}.{int(self.session.is_open)}"
+        )
+
+    @property
     def remaining_abs(self) -> int:
         return abs(self.remaining_seconds or 0)
 

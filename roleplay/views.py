@@ -28,6 +28,18 @@ from training.views.base import AuthenticatedHttpRequest
 LIVE_FRAGMENTS = ("rp-status", "rp-messages", "rp-proposals", "rp-injects")
 
 
+def render_live(request: AuthenticatedHttpRequest, context: dict) -> HttpResponse | None:
+    """The htmx answer for a live part of a group page (HX-Target names it), or None for the full page.
+    `rp-live` is the one request a ping makes: every live part at once, out of band."""
+    target = request.htmx.target if request.htmx else None
+    if target == "rp-live":
+        context["state_changed"] = request.GET.get("state") != context["view"].state
+        return render(request, "roleplay/play_live.html", context)
+    if target in LIVE_FRAGMENTS:
+        return render(request, f"roleplay/play.html#{target}", context)
+    return None
+
+
 def _played_group(request: AuthenticatedHttpRequest, group_id: int) -> tuple[Group, Participant]:
     group = get_object_or_404(Group.objects.played_by(request.user), pk=group_id)
     participant = Participant.objects.select_related("seat__role").get(
@@ -152,10 +164,7 @@ def play(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
     group, participant = _played_group(request, group_id)
     view = view_of(group, seat=participant.seat, channel=request.GET.get("channel"))
     context = _context(view)
-    target = request.htmx.target if request.htmx else None
-    if target in LIVE_FRAGMENTS:
-        return render(request, f"roleplay/play.html#{target}", context)
-    return render(request, "roleplay/play.html", context)
+    return render_live(request, context) or render(request, "roleplay/play.html", context)
 
 
 @login_required

@@ -335,3 +335,28 @@ def test_proposals_need_one_known_option_per_issue(scene, learner, other_learner
         response = lena.post(reverse("roleplay_propose", args=[group.pk]), body)
         assert response.status_code == 422, body
     assert not Proposal.objects.exists()
+
+
+def test_one_live_request_returns_every_live_part_out_of_band(scene, learner, other_learner, instructor):
+    roleplay, cohort = scene
+    session = sessions.start_session(roleplay=roleplay, cohort=cohort, instructor=instructor)
+    for user in (learner, other_learner):
+        sessions.join_session(session=session, user=user)
+    (group,) = sessions.assign_roles(session=session)
+    lena = client_for(learner)
+    page = lena.get(play_url(group)).content.decode()
+    assert page.count('hx-trigger="roleplay-changed from:body, every 15s"') == 1  # one request per ping
+    assert 'hx-vals=\'{"state": "0.0.1"}\'' in page
+    live = {"HX-Request": "true", "HX-Target": "rp-live"}
+    same = lena.get(play_url(group, "caucus:north") + "&state=0.0.1", headers=live).content.decode()
+    for part in ("rp-live", "rp-status", "rp-messages", "rp-proposals", "rp-injects"):
+        assert f'id="{part}"' in same and "<html" not in same
+    assert same.count('hx-swap-oob="true"') == 5
+    assert 'id="rp-talk"' not in same  # the form under a half-typed message is left alone
+    # The facilitator opens private talks: the next live answer also replaces the talk and proposal forms.
+    sessions.advance_phase(session=session)
+    changed = lena.get(play_url(group, "caucus:north") + "&state=0.0.1", headers=live).content.decode()
+    assert 'id="rp-talk"' in changed and 'id="rp-propose"' in changed and "Make a proposal" in changed
+    # live, status, talk (with the messages inside, not out of band twice), propose, proposals, injects
+    assert changed.count('id="rp-messages"') == 1 and changed.count('hx-swap-oob="true"') == 6
+    assert 'hx-vals=\'{"state": "1.0.1"}\'' in changed
