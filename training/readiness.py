@@ -16,8 +16,9 @@ from django.urls import NoReverseMatch, reverse
 from training import models as m
 from training.admin.validation import Finding, locate
 from training.curriculum.checkup import check_course
+from training.publishing import content_object, nearest_object, parents
 
-__all__ = ["Readiness", "ReadinessItem", "admin_url", "course_readiness"]
+__all__ = ["Readiness", "ReadinessItem", "admin_url", "course_readiness", "object_problems"]
 
 
 @dataclass(frozen=True)
@@ -44,47 +45,6 @@ class Readiness:
         return not self.errors
 
 
-def _object(course: m.Course, identity: tuple) -> Model | None:
-    kind, *key = identity
-    course_q = {"course": course}
-    if kind == "course":
-        return course
-    slugged: dict[str, type[Model]] = {
-        "track": m.Track,
-        "term": m.GlossaryTerm,
-        "source": m.Source,
-        "reference": m.Reference,
-        "module": m.Module,
-        "objective": m.LearningObjective,
-        "lesson": m.Lesson,
-        "quiz": m.Quiz,
-        "question": m.Question,
-        "simulation": m.Simulation,
-    }
-    if kind in slugged:
-        return slugged[kind]._default_manager.filter(**course_q, slug=key[0]).first()
-    model: type[Model]
-    if kind in ("choice", "category"):
-        model = m.Choice if kind == "choice" else m.Category
-        return model._default_manager.filter(
-            question__course=course, question__slug=key[0], key=key[1]
-        ).first()
-    if kind in ("meter", "node"):
-        model = m.Meter if kind == "meter" else m.Node
-        return model._default_manager.filter(
-            simulation__course=course, simulation__slug=key[0], key=key[1]
-        ).first()
-    if kind == "option":
-        return m.Option.objects.filter(
-            node__simulation__course=course, node__simulation__slug=key[0], node__key=key[1], key=key[2]
-        ).first()
-    if kind == "section":
-        return m.SourceSection.objects.filter(
-            source__course=course, source__slug=key[0], heading=key[1]
-        ).first()
-    return None
-
-
 def admin_url(obj: Model, field_name: str | None = None) -> str:
     """The admin change page of `obj`, at the field's input when it is one of the page's own fields."""
     meta = obj._meta
@@ -101,9 +61,23 @@ def course_readiness(course: m.Course) -> Readiness:
     readiness = Readiness(course)
     for problem in check.problems:
         finding = locate(check.data, problem, course.slug)
-        obj = _object(course, finding.identity)
+        obj = content_object(course, finding.identity)
         item = ReadinessItem(
             finding, problem.warning, admin_url(obj, finding.field) if obj is not None else ""
         )
         (readiness.warnings if problem.warning else readiness.errors).append(item)
     return readiness
+
+
+def object_problems(obj: Model, course: m.Course) -> Readiness:
+    """The course's problems about `obj` or anything it contains (its change page lists them)."""
+    whole = course_readiness(course)
+    mine = Readiness(course)
+
+    def concerns(item: ReadinessItem) -> bool:
+        about = nearest_object(course, item.finding.identity)
+        return about == obj or obj in parents(about)
+
+    mine.errors = [item for item in whole.errors if concerns(item)]
+    mine.warnings = [item for item in whole.warnings if concerns(item)]
+    return mine

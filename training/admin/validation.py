@@ -1,10 +1,12 @@
-"""The admin cannot save what the curriculum loader would reject.
+"""Draft first, validate to publish: the admin cannot publish what the curriculum loader would reject.
 
 An admin edit is checked by the loader's own validator: after the edit is written (inside the admin's
 transaction), the course is exported from the database with the exporter and read back with the same
 parsing and validation `manage.py load_curriculum` does (training.curriculum.checkup, in memory). Problems
-that were not there before the edit reject it: the admin's transaction rolls back and the problems are shown
-on the form, each placed on the object and field it is about.
+in drafts (the object or a parent is a draft) are tolerated, so incomplete content can be saved as a draft;
+problems in published content (training.publishing) that were not there before the edit reject it — which
+also refuses publishing a draft that still has problems. The admin's transaction rolls back and the problems
+are shown on the form, each placed on the object and field it is about.
 
 Problems are compared by the object they are about (a natural key such as `("choice", "question-slug", "b")`),
 not by line or index, so a pre-existing problem elsewhere in a course does not block unrelated edits.
@@ -25,6 +27,7 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 
 from roleplay.models import RolePlay
@@ -52,6 +55,7 @@ from training.models import (
     Status,
     Track,
 )
+from training.publishing import in_published_chain, publishable_check
 from training.versions import bump_course_content
 
 # A list in the file → the kind of object its items are (when they are mappings, not slugs).
@@ -274,6 +278,16 @@ def course_findings(course_id: int) -> list[Finding]:
     return [locate(check.data, problem, course.slug) for problem in check.errors]
 
 
+def blocking_findings(course_id: int) -> list[Finding]:
+    """The course's problems that learners would meet: those about published content (training.publishing)."""
+    course = Course.objects.get(pk=course_id)
+    # Checked without the incomplete drafts: a draft's problem (even one that stops the loader at reading
+    # the file) must not hide the problems of published content.
+    check, _ = publishable_check(course)
+    found = [locate(check.data, problem, course.slug) for problem in check.errors]
+    return [finding for finding in found if in_published_chain(course, finding.identity)]
+
+
 def new_findings(before: list[Finding], after: list[Finding]) -> list[Finding]:
     known = {finding.key for finding in before}
     return [finding for finding in after if finding.key not in known]
@@ -300,21 +314,22 @@ class Rejected(Exception):
 
 
 def _before(request: HttpRequest, course_id: int | None) -> None:
-    """Remember the course's problems before this request changes anything (once per course)."""
+    """Remember the course's blocking problems before this request changes anything (once per course)."""
     if course_id is None:
         return
     cache = request.__dict__.setdefault("_curriculum_before", {})
     if course_id not in cache:
-        cache[course_id] = course_findings(course_id)
+        cache[course_id] = blocking_findings(course_id)
 
 
 def _after(request: HttpRequest, course_ids) -> None:
-    """Raise Rejected if the courses now have problems they did not have before."""
+    """Raise Rejected if the courses' published content now has problems it did not have before (a new
+    problem in a draft is fine; publishing content with problems is not)."""
     cache = request.__dict__.get("_curriculum_before", {})
     found: list[Finding] = []
     for course_id in course_ids:
         if course_id is not None:
-            found += new_findings(cache.get(course_id, []), course_findings(course_id))
+            found += new_findings(cache.get(course_id, []), blocking_findings(course_id))
     if found:
         raise Rejected(found)
 
@@ -382,7 +397,8 @@ class CheckedForm(forms.ModelForm):
         self.add_error(
             None,
             f"Not saved: the curriculum validator (the same one as load_curriculum) found "
-            f"{count} problem{'s' if count != 1 else ''} this change would cause.",
+            f"{count} problem{'s' if count != 1 else ''} this change would leave in published content. "
+            f"Fix {'them' if count != 1 else 'it'}, or save as a draft (status “Draft”) to finish later.",
         )
         for finding in self.findings:
             if finding.identity == own and finding.field in self.fields:
@@ -431,12 +447,34 @@ class ContentAdmin(admin.ModelAdmin):
                 field.queryset = queryset.filter(simulation__course_id=course_id)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), **self.problems_context(request, object_id)}
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except Rejected as exc:
             # The admin's transaction has rolled back; render the same POST again, now with the problems.
             request._curriculum_findings = exc.findings
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def problems_context(self, request, object_id) -> dict[str, Any]:
+        """The object's problems (the loader's errors, the strict linter's warnings, about it or anything it
+        contains) for its change page, with the course's readiness page."""
+        from training.readiness import object_problems
+
+        if object_id is None or request.method != "GET":
+            return {}
+        obj = self.get_object(request, object_id)
+        course_id = course_id_of(obj) if obj is not None else None
+        if obj is None or course_id is None:
+            return {}
+        course = Course.objects.get(pk=course_id)
+        context: dict[str, Any] = {
+            "object_problems": object_problems(obj, course),
+            "readiness_url": reverse("instructor_readiness", args=[course.slug]),
+        }
+        simulation = obj if isinstance(obj, Simulation) else obj.simulation if isinstance(obj, Node) else None
+        if simulation is not None:
+            context["graph_url"] = reverse("simulation_graph", args=[simulation.slug])
+        return context
 
     def save_model(self, request, obj, form, change):
         if change:

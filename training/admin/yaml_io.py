@@ -19,10 +19,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from training.admin.forms import ImportForm, upload_limit
-from training.curriculum.exporter import export_course
 from training.curriculum.loader import Report, load_texts
 from training.curriculum.problems import CurriculumError, Problem
 from training.models import Course
+from training.publishing import publishable_export
 
 IMPORT_SESSION_KEY = "curriculum_import"
 
@@ -83,7 +83,9 @@ class CourseYamlViews(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         course = get_object_or_404(Course, pk=pk)
-        response = HttpResponse(export_course(course), content_type="application/yaml; charset=utf-8")
+        # Incomplete drafts are left out (and listed in a comment at the top): the file always loads.
+        export = publishable_export(course)
+        response = HttpResponse(export.text, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{course.slug}.yaml"'
         return response
 

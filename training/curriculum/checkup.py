@@ -11,7 +11,10 @@ is written twice. Each problem keeps its path inside the exported document (`sim
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
+
+from django.db.models import Model
 
 from training import models as m
 from training.curriculum import schema as s
@@ -44,12 +47,13 @@ class CourseCheck:
         return None
 
 
-def check_course(course: m.Course, *, lint: bool = True) -> CourseCheck:
-    """Validate (and lint) the course's active content, drafts included, as the loader would its files."""
+def check_course(course: m.Course, *, lint: bool = True, leave_out: Collection[Model] = ()) -> CourseCheck:
+    """Validate (and lint) the course's active content, drafts included (but those in `leave_out`), as the
+    loader would its files."""
     name = f"{course.slug}.yaml"
     # The exporter builds its objects without validating them (model_construct), so whatever an author saved
     # is exported; parsing it is what finds an empty required field, with its path.
-    data = export_document(course).model_dump(exclude_defaults=True, warnings=False)
+    data = export_document(course, leave_out).model_dump(exclude_defaults=True, warnings=False)
     document, problems = s.parse_document(YamlFile(name, data, LineMap()))
     if document is None:
         return CourseCheck(course, data, None, sorted(problems))

@@ -3,15 +3,19 @@
 The document is built from the schema models (their field order is the key order) and dumped with defaults
 left out, so the output is deterministic: load → export → load → export is byte-identical. Archived content
 is not exported (it is no longer part of the curriculum).
+
+`leave_out` drops some drafts (with what they contain) from the document: training.publishing uses it to
+leave incomplete drafts out of a file the loader must accept (docs/curriculum-format.md, "Drafts").
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 import yaml
-from django.db.models import Prefetch
+from django.db.models import Model, Prefetch
 
 from roleplay import models as rp
 from training import models as m
@@ -66,7 +70,7 @@ def dump_yaml(data: dict) -> str:
 class _Course:
     """The active content of one course, read with one query per object type."""
 
-    def __init__(self, course: m.Course):
+    def __init__(self, course: m.Course, leave_out: Collection[Model] = ()):
         self.course = course
         cid = course.pk
         active = {"course_id": cid, "archived": False}
@@ -118,6 +122,10 @@ class _Course:
         ):
             owner = next(name for name in m.Citation.OWNER_FIELDS if getattr(cite, f"{name}_id"))
             self.citations[(owner, getattr(cite, f"{owner}_id"))].append(cite)
+        if leave_out:
+            gone = {(type(obj), obj.pk) for obj in leave_out}
+            for name in ("tracks", "glossary", "modules", "lessons", "quizzes", "questions", "simulations"):
+                setattr(self, name, [obj for obj in getattr(self, name) if (type(obj), obj.pk) not in gone])
         # Lists of slugs follow the order of the objects they name: a position, or (module, position, pk).
         self.order: dict[str, dict[int, Any]] = {
             "track": {t.pk: i for i, t in enumerate(self.tracks)},
@@ -189,7 +197,8 @@ class _Course:
 
     def document(self) -> s.Document:
         c = self.course
-        final = c.final_quiz.slug if c.final_quiz and not c.final_quiz.archived else None
+        kept_quizzes = {quiz.pk for quiz in self.quizzes}
+        final = c.final_quiz.slug if c.final_quiz and c.final_quiz.pk in kept_quizzes else None
         by_module: defaultdict[int, defaultdict[str, list]] = defaultdict(lambda: defaultdict(list))
         for obj, kind in [(o, "objectives") for o in self.objectives] + [
             (x, "lessons") for x in self.lessons
@@ -554,9 +563,10 @@ class _Course:
         return result
 
 
-def export_document(course: m.Course) -> s.Document:
-    """The course's active content (drafts included) as a curriculum document (not yet YAML)."""
-    return _Course(course).document()
+def export_document(course: m.Course, leave_out: Collection[Model] = ()) -> s.Document:
+    """The course's active content (drafts included, except those in `leave_out`) as a curriculum document
+    (not yet YAML)."""
+    return _Course(course, leave_out).document()
 
 
 def export_course(course: m.Course) -> str:

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from training.curriculum.exporter import export_course
 from training.models import Course
+from training.publishing import publishable_export
 
 
 class Command(BaseCommand):
@@ -18,7 +18,10 @@ class Command(BaseCommand):
         if found is None:
             known = ", ".join(Course.objects.order_by("slug").values_list("slug", flat=True)) or "none loaded"
             raise CommandError(f"no course {course!r} (courses: {known})", returncode=2)
-        text = export_course(found)
+        export = publishable_export(found)  # without the drafts the loader would refuse, listed at the top
+        text = export.text
+        for label in export.left_out_labels:
+            self.stderr.write(f"Left out (a draft with problems): {label}")
         if output:
             try:
                 Path(output).write_text(text, encoding="utf-8")
