@@ -62,7 +62,7 @@ def test_visitor_sees_modules_in_order_with_items_and_a_start_button(client, cou
     assert positions == sorted(positions)
     assert "Draft lesson" not in html and "Archived lesson" not in html
     assert 'class="button continue" href="/lessons/lesson-a/"' in html
-    assert "Start<span" in html
+    assert 'Start reading <span class="continue-what">“Lesson A”</span>' in html
     assert "Not started" not in html  # no status for visitors
 
 
@@ -80,10 +80,7 @@ def test_learner_path_shows_status_by_icon_and_text_and_continue_to_next_unfinis
     assert '<span aria-hidden="true">○</span> Not started' in html
     assert html.count('class="button continue"') == 1
     assert 'class="button continue" href="/lessons/lesson-b/"' in html
-    assert (
-        'Continue<span class="visually-hidden">:</span> <span class="continue-what">Read “Lesson B”</span>'
-        in html
-    )
+    assert 'Continue reading <span class="continue-what">“Lesson B”</span>' in html  # opened, not completed
     # 1 of 4 items of the first module done.
     assert 'aria-label="First module progress: 25%"' in html
 
@@ -110,7 +107,7 @@ def test_continue_resumes_an_open_quiz_attempt(client, course, learner):
     client.force_login(learner)
     html = client.get("/").content.decode()
     assert 'class="button continue" href="/quizzes/quiz-a/"' in html
-    assert "Resume “Quiz A”" in html
+    assert 'Resume the quiz <span class="continue-what">“Quiz A”' in html
     assert "Attempt in progress" in html
 
 
@@ -123,12 +120,14 @@ def test_continue_prefers_an_open_attempt_later_in_the_path(client, course, lear
     client.force_login(learner)
     html = client.get("/").content.decode()
     assert 'class="button continue" href="/quizzes/quiz-a/"' in html
-    assert "Resume “Quiz A”" in html
+    assert 'Resume the quiz <span class="continue-what">“Quiz A”' in html
     QuizAttempt.objects.filter(user=learner).update(
         submitted_at="2025-01-01T00:05Z", percent=10, passed=False
     )
     html = client.get("/").content.decode()
-    assert "Resume “Quiz A”" not in html  # submitted: Continue goes back to the first unfinished item
+    assert (
+        'Resume the quiz <span class="continue-what">“Quiz A”' not in html
+    )  # submitted: Continue goes back to the first unfinished item
 
 
 def test_path_of_a_finished_course_says_so(client, course, learner):

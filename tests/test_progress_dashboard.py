@@ -95,7 +95,7 @@ def test_empty_dashboard_for_a_new_learner(client, learner, course):
     client.force_login(learner)
     html = client.get("/progress/").content.decode()
     assert "<h1>My progress</h1>" in html
-    assert "Read: What Track I is" in html  # Continue: the first item of the path
+    assert "Start reading “What Track I is”" in html  # Continue: the first item of the path
     assert "No quiz submitted yet" in html
     assert "Nothing yet." in html
     assert "Not started" in html
@@ -145,7 +145,7 @@ def test_dashboard_shows_percentages_levels_scores_and_activity(client, learner,
     assert "Completed the lesson “What Track I is”" in html
     assert "Submitted “Foundations quiz” (attempt 2): 67%, passed" in html
     # Continue goes to the next unfinished item.
-    assert "Read: What Track II is" in html
+    assert "Start reading “What Track II is”" in html
 
 
 def test_simulation_outcomes_reached_are_listed(client, learner, course):
@@ -318,7 +318,7 @@ def test_the_cached_dashboard_changes_at_once_after_a_lesson_completion_an_answe
     assert client.post(f"/lessons/{lesson.slug}/complete/").status_code in (200, 302)
     html = client.get("/progress/").content.decode()
     assert "Completed the lesson “What Track I is”" in html
-    assert "Read: What Track II is" in html
+    assert "Start reading “What Track II is”" in html
 
     submit(learner, foundations.quizzes.get(), [True, True, False], when=timezone.now(), number=1)
     html = client.get("/progress/").content.decode()
@@ -424,10 +424,10 @@ def test_continue_resumes_an_unfinished_quiz_attempt(client, learner, course):
     )
     quiz = foundations.quizzes.get()
     client.force_login(learner)
-    assert "Take: Foundations quiz" in client.get("/progress/").content.decode()
+    assert "Start the quiz “Foundations quiz”" in client.get("/progress/").content.decode()
     quizzes.start_attempt(user=learner, quiz=quiz)
     html = client.get("/progress/").content.decode()
-    assert f'<a class="button" href="/quizzes/{quiz.slug}/">Resume: Foundations quiz</a>' in html
+    assert f'<a class="button" href="/quizzes/{quiz.slug}/">Resume the quiz “Foundations quiz”</a>' in html
 
 
 def test_dashboard_counts_opened_and_completed_lessons(client, learner, course):

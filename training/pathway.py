@@ -78,10 +78,16 @@ class PathItem:
 
     @property
     def action(self) -> str:
-        """The verb of the Continue button."""
+        """The words of the button that opens the item, before its title: "Start reading", "Resume the quiz",
+        "Play the simulation again"…"""
+        if self.kind == "lesson":
+            return "Start reading" if self.status == NOT_STARTED else "Continue reading"
+        noun = {"quiz": "the quiz", "simulation": "the simulation"}[self.kind]
         if self.resume:
-            return "Resume"
-        return {"lesson": "Read", "quiz": "Take", "simulation": "Play"}[self.kind]
+            return f"Resume {noun}"
+        if self.status == NOT_STARTED:
+            return f"Start {noun}"
+        return "Retake the quiz" if self.kind == "quiz" else "Play the simulation again"
 
 
 @dataclass

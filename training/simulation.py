@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
+from training import content_cache, versions
 from training import simulation_rules as rules
-from training import versions
 from training.curriculum.guards import GuardError, parse_guard
 from training.models import Lesson, Meter, Node, Option, Simulation, SimulationRun, SimulationStep
 from xapi import record
@@ -375,6 +375,58 @@ def simulation_graph(simulation: Simulation) -> tuple[dict[int, Node], dict[int,
     for option in Option.objects.visible().filter(node__simulation=simulation).in_order():
         options.setdefault(option.node_id, []).append(option)
     return nodes, options
+
+
+def decisions_to_end(simulation_id: int) -> dict[int, tuple[int, int]]:
+    """Node id → (fewest, most) decisions from it to an ending, over the authored moves (each visible option's
+    `next` and its branches' targets; cycles are not followed round): what "Decision 3 of about 6" estimates
+    from. Two queries."""
+    nodes = {
+        pk: (key, ending)
+        for pk, key, ending in Node.objects.active()
+        .filter(simulation_id=simulation_id)
+        .values_list("pk", "key", "is_ending")
+    }
+    by_key = {key: pk for pk, (key, _) in nodes.items()}
+    targets: dict[int, set[int]] = {}
+    moves = (
+        Option.objects.visible()
+        .filter(node__simulation_id=simulation_id)
+        .values_list("node_id", "next_node_id", "branches")
+    )
+    for node_id, next_id, branches in moves:
+        found = {next_id} | {by_key.get(b.get("next")) for b in branches or [] if isinstance(b, dict)}
+        targets.setdefault(node_id, set()).update(t for t in found if t in nodes)
+    result: dict[int, tuple[int, int]] = {}
+
+    def walk(node_id: int, on_path: frozenset[int]) -> tuple[int, int] | None:
+        if node_id in result:
+            return result[node_id]
+        if nodes[node_id][1]:
+            return (0, 0)
+        found = [walk(t, on_path | {node_id}) for t in targets.get(node_id, ()) if t not in on_path]
+        spans = [span for span in found if span is not None]
+        if not spans:
+            return None
+        return (1 + min(a for a, _ in spans), 1 + max(b for _, b in spans))
+
+    for node_id in nodes:
+        span = walk(node_id, frozenset())
+        if span is not None:
+            result[node_id] = span
+    return result
+
+
+def estimated_decisions(simulation: Simulation, node_id: int, decisions_made: int) -> int | None:
+    """About how many decisions the whole run takes, seen from this node after `decisions_made`: those made
+    plus the middle of the fewest and most left (None when no ending can be reached from here). Cached per
+    course content version (load the simulation with its course to spare a query)."""
+    key = content_cache.make_key("sim-decisions-to-end", simulation.pk, simulation.course.content_version)
+    span = content_cache.cached(key, lambda: decisions_to_end(simulation.pk)).get(node_id)
+    if span is None:
+        return None
+    fewest, most = span
+    return decisions_made + round((fewest + most) / 2)
 
 
 def recommended_option(options: list[Option]) -> Option | None:

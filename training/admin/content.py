@@ -134,7 +134,7 @@ class CitationInline(ValidatedInline, admin.TabularInline):
 class MeterInline(ValidatedInline, admin.TabularInline):
     model = Meter
     form = MeterForm
-    fields = ["position", "key", "label", "min", "max", "start"]
+    fields = ["position", "key", "label", "min", "max", "start", "better"]
 
 
 class NodeInline(ValidatedInline, admin.TabularInline):

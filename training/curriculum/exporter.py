@@ -281,7 +281,12 @@ class _Course:
                     objectives=self.slugs(sim.objectives.all(), "objective"),
                     meters=[
                         s.Meter.model_construct(
-                            key=mt.key, label=mt.label, min=mt.min, max=mt.max, start=mt.start
+                            key=mt.key,
+                            label=mt.label,
+                            min=mt.min,
+                            max=mt.max,
+                            start=mt.start,
+                            better=mt.better,
                         )
                         for mt in sim.meters.all()
                     ],

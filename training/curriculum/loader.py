@@ -655,6 +655,7 @@ class _Writer:
                     "min": mt.min,
                     "max": mt.max,
                     "start": mt.start,
+                    "better": mt.better,
                 }
                 for sim in doc.simulations
                 for i, mt in enumerate(sim.meters)

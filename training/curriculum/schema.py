@@ -325,6 +325,7 @@ class Meter(Item):
     min: int = 0
     max: int = 100
     start: int
+    better: Literal["higher", "lower"] = "higher"  # which way is good: a risk is better lower
 
 
 class Later(Item):

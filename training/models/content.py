@@ -553,6 +553,12 @@ class Meter(Content):
     min = models.IntegerField(default=0)
     max = models.IntegerField(default=100)
     start = models.IntegerField(default=50)
+    better = models.CharField(
+        max_length=6,
+        choices=[("higher", "Higher is better"), ("lower", "Lower is better")],
+        default="higher",
+        help_text="Which way is good for the learner: a risk or an exposure is better lower.",
+    )
 
     class Meta(Content.Meta):
         constraints = [

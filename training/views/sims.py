@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -11,12 +12,14 @@ from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from training import debrief
 from training import simulation as sim
 from training.curriculum import simtext
-from training.markup import render_markdown
+from training.markup import render_inline, render_markdown
 from training.models import Lesson, Simulation, SimulationRun, SimulationStep
 from training.permissions import is_instructor
 from training.plain_text import refuse_control_characters
@@ -45,7 +48,7 @@ def _user_run(request: HtmxHttpRequest, slug: str, run_id: int) -> SimulationRun
     return get_object_or_404(
         SimulationRun.objects.for_user(request.user)
         .filter(Simulation.objects.visible_q("simulation__"))
-        .select_related("simulation", "current_node", "ending"),
+        .select_related("simulation", "simulation__course", "current_node", "ending"),
         pk=run_id,
         simulation__slug=slug,
     )
@@ -113,8 +116,35 @@ def _events_met(simulation: Simulation, nodes: dict, steps: list[SimulationStep]
 
 
 def _meter_rows(meters, values: dict[str, int], changes=None) -> list[dict]:
+    """Each meter with its value, the last change and which way that change went for the learner (a risk
+    that rises got worse), and the <meter> thresholds that colour it by its direction."""
     by_key = {c.key: c for c in changes or []}
-    return [{"meter": m, "value": values.get(m.key, m.start), "change": by_key.get(m.key)} for m in meters]
+    rows = []
+    for m in meters:
+        change = by_key.get(m.key)
+        delta = change.delta if change else 0
+        lower_is_better = m.better == "lower"
+        third = (m.max - m.min) / 3
+        rows.append(
+            {
+                "meter": m,
+                "value": values.get(m.key, m.start),
+                "change": change,
+                "lower_is_better": lower_is_better,
+                "verdict": "" if not delta else ("better" if (delta < 0) == lower_is_better else "worse"),
+                "low": round(m.min + third),
+                "high": round(m.max - third),
+                "optimum": m.min if lower_is_better else m.max,
+            }
+        )
+    return rows
+
+
+def _role_line(role: str) -> str:
+    """The first sentence of the role, as plain text, for the header of a decision."""
+    text = strip_tags(render_inline(role.strip().split("\n\n")[0]))
+    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    return Truncator(sentence).words(30)
 
 
 # Intro --------------------------------------------------------------------------------------------------------
@@ -197,6 +227,12 @@ def _decision_context(run: SimulationRun, *, announcement: str = "", changes=Non
         "options": options,
         "any_available": any(view.available for view in options),
         "step_number": (last_step.number if last_step else 0) + 1,
+        "decisions_estimate": max(
+            (last_step.number if last_step else 0) + 1,
+            sim.estimated_decisions(run.simulation, run.current_node_id, last_step.number if last_step else 0)
+            or 0,
+        ),
+        "role_line": _role_line(run.simulation.role),
         "last_step": last_step,
         "announcement": announcement,
         "error": error,
