@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("training", "0014_question_hints"),
+        ("training", "0016_instructor_case_capstone_permissions"),
     ]
 
     operations = [
