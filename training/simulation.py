@@ -396,7 +396,7 @@ def decisions_to_end(simulation_id: int) -> dict[int, tuple[int, int]]:
     )
     for node_id, next_id, branches in moves:
         found = {next_id} | {by_key.get(b.get("next")) for b in branches or [] if isinstance(b, dict)}
-        targets.setdefault(node_id, set()).update(t for t in found if t in nodes)
+        targets.setdefault(node_id, set()).update(t for t in found if t is not None and t in nodes)
     result: dict[int, tuple[int, int]] = {}
 
     def walk(node_id: int, on_path: frozenset[int]) -> tuple[int, int] | None:
