@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.text import Truncator
+from django.utils.text import Truncator, slugify
 
-from training.admin.forms import CitationForm, MeterForm, QuestionAdminForm, QuizForm
+from training.admin.forms import (
+    CategoryForm,
+    CategoryFormSet,
+    ChoiceForm,
+    ChoiceFormSet,
+    CitationForm,
+    MeterForm,
+    QuestionAdminForm,
+    QuizForm,
+)
 from training.admin.validation import ContentAdmin, ValidatedInline, course_id_of
 from training.admin.yaml_io import CourseYamlViews
 from training.models import (
@@ -91,17 +100,24 @@ class CheckInline(QuestionInline):
 
 
 class CategoryInline(ValidatedInline, admin.TabularInline):
+    """A sort question's categories (saved before its choices, which name them by key)."""
+
     model = Category
+    form = CategoryForm
+    formset = CategoryFormSet
     fields = ["position", "key", "label"]
     extra = 0
+    verbose_name_plural = "categories (sort questions only; keys are made from the labels when left empty)"
 
 
 class ChoiceInline(ValidatedInline, admin.StackedInline):
     model = Choice
+    form = ChoiceForm
+    formset = ChoiceFormSet
     fields = [
         ("position", "key", "archived"),
         "text",
-        ("correct", "correct_position", "category"),
+        ("correct", "correct_position", "category_key"),
         "feedback",
     ]
     readonly_fields = ["archived"]
@@ -109,10 +125,32 @@ class ChoiceInline(ValidatedInline, admin.StackedInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset_class = super().get_formset(request, obj, **kwargs)
-        field = formset_class.form.base_fields.get("category")
-        if field is not None:
-            field.queryset = Category.objects.filter(question=obj) if obj else Category.objects.none()
-        return formset_class
+        form = type(
+            "ChoiceForm", (formset_class.form,), {"known_categories": posted_categories(request, obj)}
+        )
+        return type("ChoiceFormSet", (formset_class,), {"form": form})
+
+
+def posted_categories(request, question) -> dict[str, str]:
+    """Key → label of the question's categories as this request leaves them: those saved, and those the
+    posted category rows add or change (their keys made from labels as CategoryFormSet does)."""
+    known = {c.key: c.label for c in Category.objects.filter(question=question)} if question else {}
+    if request.method != "POST":
+        return known
+    prefix = "categories"
+    try:
+        total = int(request.POST.get(f"{prefix}-TOTAL_FORMS", 0))
+    except ValueError:
+        return known
+    for index in range(min(total, 1000)):
+        row = f"{prefix}-{index}-"
+        label = request.POST.get(row + "label", "").strip()
+        key = request.POST.get(row + "key", "").strip() or slugify(label)[:50]
+        if request.POST.get(row + "DELETE"):
+            known.pop(key, None)
+        elif key:
+            known[key] = label
+    return known
 
 
 class CitationInline(ValidatedInline, admin.TabularInline):

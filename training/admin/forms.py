@@ -8,6 +8,9 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+
+from training.curriculum.schema import default_choice_key
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -46,6 +49,104 @@ class QuestionAdminForm(forms.ModelForm):
                 code="parent",
             )
         return data
+
+
+# A question's categories and choices on one form: keys and positions filled in, categories picked by key ---
+
+
+class CategoryForm(forms.ModelForm):
+    """A sort question's category; its key may be left empty (made from the label)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].required = False
+        self.fields["key"].help_text = "Optional: made from the label (`track-i` for “Track I”)."
+        self.fields["position"].required = False
+
+
+class CategoryFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for index, form in enumerate(_kept(self)):
+            data = form.cleaned_data
+            if not data.get("key"):
+                _fill(form, "key", slugify(data.get("label") or "")[:50] or f"category-{index + 1}")
+            if data.get("position") is None:
+                _fill(form, "position", index)
+
+
+class ChoiceForm(forms.ModelForm):
+    """A choice; key and position may be left empty (a, b, c… and the row's place). A sort question's item
+    names its category by the key (or label) of one of the categories on the same page, so a new question's
+    categories and items are saved in one pass."""
+
+    category_key = forms.CharField(
+        label="Category",
+        required=False,
+        max_length=100,
+        help_text="Sort questions: the key or label of this item's right category (from the categories above).",
+    )
+    # The keys and labels of the question's categories as this request sends them (set by the inline).
+    known_categories: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].required = False
+        self.fields["key"].help_text = "Optional: a, b, c… in order."
+        if "position" in self.fields:
+            self.fields["position"].required = False
+        if self.instance.pk and self.instance.category_id:
+            self.initial.setdefault("category_key", self.instance.category.key)
+
+    def clean_category_key(self) -> str:
+        value = (self.cleaned_data.get("category_key") or "").strip()
+        if not value:
+            return ""
+        if value in self.known_categories:
+            return value
+        by_label = {label.casefold(): key for key, label in self.known_categories.items()}
+        if value.casefold() in by_label:
+            return by_label[value.casefold()]
+        known = ", ".join(f"`{key}`" for key in self.known_categories) or "none yet: add them above"
+        raise ValidationError(f"unknown category `{value}` (categories: {known})", code="category")
+
+    def save(self, commit=True):
+        key = self.cleaned_data.get("category_key")
+        question = self.instance.question
+        self.instance.category = question.categories.filter(key=key).first() if key else None
+        return super().save(commit)
+
+
+class ChoiceFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = _kept(self)
+        taken = {form.cleaned_data.get("key") for form in kept} - {"", None}
+        index = 0
+        for place, form in enumerate(kept):
+            if not form.cleaned_data.get("key"):
+                while default_choice_key(index) in taken:
+                    index += 1
+                _fill(form, "key", default_choice_key(index))
+                taken.add(default_choice_key(index))
+            if form.cleaned_data.get("position") is None and "position" in form.fields:
+                _fill(form, "position", place)
+
+
+def _kept(formset) -> list:
+    """The formset's rows that will be saved (filled in, valid, not deleted), in page order."""
+    return [
+        form
+        for form in formset.forms
+        if hasattr(form, "cleaned_data")
+        and form.cleaned_data
+        and not (formset.can_delete and formset._should_delete_form(form))
+    ]
+
+
+def _fill(form, name: str, value) -> None:
+    form.cleaned_data[name] = value
+    setattr(form.instance, name, value)
 
 
 class CitationForm(forms.ModelForm):

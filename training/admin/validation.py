@@ -455,6 +455,13 @@ class ContentAdmin(admin.ModelAdmin):
             request._curriculum_findings = exc.findings
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def get_changeform_initial_data(self, request):
+        """Draft first: new content starts as a draft (learners do not see it; problems are tolerated)."""
+        initial = super().get_changeform_initial_data(request)
+        if any(f.name == "status" for f in self.model._meta.fields):
+            initial.setdefault("status", Status.DRAFT)
+        return initial
+
     def problems_context(self, request, object_id) -> dict[str, Any]:
         """The object's problems (the loader's errors, the strict linter's warnings, about it or anything it
         contains) for its change page, with the course's readiness page."""
