@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "training",
     "xapi",
     "roleplay",
+    "lti_tool",
+    "lms",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "training.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # LTI-launched sessions and the tool's /lti/ endpoints only: cookies SameSite=None; Secure (lms/middleware.py).
+    "lms.middleware.LtiCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -71,6 +75,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Adds this host's own WebSocket origin (ws:// or wss://) to the policy's connect-src (diplomacy/csp.py).
     "diplomacy.csp.SameOriginWebSocketMiddleware",
+    # After CSP and X-Frame-Options (so it runs before them on the way out): LTI pages may be framed by the
+    # launching platform's origins only (lms/middleware.py).
+    "lms.middleware.LtiFramingMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the response below.
     "axes.middleware.AxesMiddleware",
 ]
@@ -96,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "training.context_processors.navigation",
+                "lms.context_processors.lti",
             ],
         },
     },
@@ -243,6 +251,11 @@ CURRICULUM_UPLOAD_MAX_BYTES = env_int("CURRICULUM_UPLOAD_MAX_BYTES", 1024 * 1024
 # Timed quizzes: answers posted up to this many seconds after the deadline still count (a slow network, an
 # answer sent at the last second); later ones are refused and the attempt is submitted as of its deadline.
 QUIZ_GRACE_SECONDS = env_int("QUIZ_GRACE_SECONDS", 30, minimum=0)
+
+# LTI 1.3 tool (lms/, docs/integrations.md). The absolute base URL shown to LMS administrators in the admin
+# (https://tracks.example.org); empty: taken from the request. Launch data lives in the cache: with several
+# app servers, set REDIS_URL so a launch validated on one is found on the others.
+LTI_TOOL_BASE_URL = env_str("LTI_TOOL_BASE_URL").rstrip("/")
 
 # Email: console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")

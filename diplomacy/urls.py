@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("training.urls.accounts")),
+    path("lti/", include("lms.urls")),
     path("", include("training.urls")),
     path("", include("xapi.urls")),
     path("", include("roleplay.urls")),
