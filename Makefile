@@ -40,6 +40,7 @@ serve: $(STAMP)
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true $(PY) manage.py load_curriculum $(CURRICULUM)
 	DJANGO_DEBUG=true $(PY) manage.py create_demo_accounts
+	DJANGO_DEBUG=true $(PY) manage.py lti_keys
 	@echo ""
 	@echo "  Diplomacy Tracks is starting at http://$(HOST):$(PORT)/"
 	@echo "  Logins are printed above (demo learner and demo instructor). Stop with Ctrl-C."
@@ -51,8 +52,8 @@ serve: $(STAMP)
 test: $(STAMP) $(LRS_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi -q
-	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay xapi
+	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi lms -q
+	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay xapi lms
 	DJANGO_TESTING=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -63,7 +64,7 @@ test-postgres: $(STAMP) $(LRS_STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi -q
+	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi lms -q
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
@@ -72,7 +73,7 @@ format: $(STAMP)
 # mypy with django-stubs (also part of `make test`). The plugin imports the settings, which refuse to
 # load without DJANGO_DEBUG or DJANGO_SECRET_KEY.
 typecheck: $(STAMP)
-	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay xapi
+	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay xapi lms
 
 # Production: collect static files, then gunicorn. Needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL.
 production: $(STAMP)

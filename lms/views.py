@@ -27,7 +27,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from lti_tool.models import Key, LtiLaunch
-from lti_tool.utils import DjangoToolConfig
+from lti_tool.utils import DjangoToolConfig, get_launch_from_request, sync_data_from_launch
 from lti_tool.views import LtiLaunchBaseView
 from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoOIDCLogin
 from pylti1p3.exception import LtiException
@@ -80,7 +80,9 @@ def login_initiation(request: HttpRequest, registration_uuid) -> HttpResponse:
 @method_decorator(csrf_exempt, name="dispatch")
 class LaunchView(LtiLaunchBaseView):
     """Validates the platform's signed id_token (pylti1p3: signature against the platform's JWKS, nonce,
-    state cookie, deployment), syncs django-lti's records, then signs the user in and lands them."""
+    state cookie, deployment), syncs django-lti's records, then signs the user in and lands them. As django-lti's
+    base view does, but the session is only touched once the message is valid: a forged or stale launch posted
+    from anywhere leaves whoever is signed in signed in."""
 
     http_method_names = ["post"]
 
@@ -90,13 +92,23 @@ class LaunchView(LtiLaunchBaseView):
                 request, "This address is for launches from an LMS; open the link from your course."
             )
         try:
-            return super().post(request, *args, **kwargs)
+            lti_launch = get_launch_from_request(request)
+            sync_data_from_launch(lti_launch)
         except LtiException as error:
             log.info("LTI launch refused: %s", error)
             return _refused(request, f"This launch could not be verified: {error}")
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             log.info("LTI launch with malformed claims: %r", error)
             return _refused(request, "This launch was missing a required part; ask your LMS administrator.")
+        if not lti_launch.deployment.is_active:
+            return self.handle_inactive_deployment(request, lti_launch)
+        request.session.clear()
+        request.lti_launch = lti_launch
+        if lti_launch.is_resource_launch:
+            return self.handle_resource_launch(request, lti_launch)
+        if lti_launch.is_deep_link_launch:
+            return self.handle_deep_linking_launch(request, lti_launch)
+        return _refused(request, "This kind of LTI message is not supported by Diplomacy Tracks.")
 
     def handle_inactive_deployment(self, request, lti_launch: LtiLaunch) -> HttpResponse:
         return _refused(

@@ -12,6 +12,8 @@ Access kinds:
                 learner gets 404, a visitor is sent to the login page
     STAFF       the instructor area and staff-only previews: learners get 403 or 404, visitors the login page
     ADMIN       the Django admin: learners and visitors are sent to the admin login page
+    LTI         called by an LMS (LTI 1.3 login initiation and launch): no session and no CSRF token, by the
+                LTI specification; the platform's signed message is the credential, and anything else is a 4xx
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-PUBLIC, LOGIN, OWNER, STAFF, ADMIN = "public", "login", "owner", "staff", "admin"
+PUBLIC, LOGIN, OWNER, STAFF, ADMIN, LTI = "public", "login", "owner", "staff", "admin", "lti"
 GET, POST, GET_POST = ("GET",), ("POST",), ("GET", "POST")
 
 
@@ -130,6 +132,14 @@ RULES: dict[str, Rule] = {
     "roleplay_run_debrief": Rule(STAFF, GET),
     "roleplay_run_csv": Rule(STAFF, GET),
     "roleplay_run_*": Rule(STAFF, POST),  # start, assign, clock, injects, reassign, message, end
+    # LTI 1.3 tool (issue 20, lms/): the platform-to-tool endpoints, then the pages of a launched session (each
+    # refuses a session that no launch signed in with a 403 page).
+    "lms:login": Rule(LTI, GET_POST),
+    "lms:launch": Rule(LTI, POST),
+    "lms:jwks": Rule(PUBLIC, GET, why="LMS platforms fetch the tool's public signing keys without a session"),
+    "lms:course": Rule(LOGIN, GET_POST),
+    "lms:deep_link": Rule(LOGIN, GET_POST),
+    "lms:link_account": Rule(LOGIN, GET_POST),
     # The Django admin: its own login page is public, everything else needs a staff session.
     "admin:login": Rule(PUBLIC, GET_POST, why="the admin's own login form", takes_next=True),
     "admin:logout": Rule(PUBLIC, POST, why="logging out of the admin is harmless"),
@@ -185,6 +195,8 @@ PARAMS: dict[str, Callable[[World, str], Any]] = {
     "id": lambda world, before: "1",
     "app_label": lambda world, before: "auth",
     "url": lambda world, before: "no-such-page/",
+    # An LTI registration that does not exist: login initiation refuses it with a 400 page.
+    "registration_uuid": lambda world, before: "5d0b5c1e-0000-4c55-9d1a-2f4b7c9e8a10",
 }
 # Learner A's row of each learner-data model registered in the admin (training/models/learning.py), by model
 # name → World attribute. A new learner-data admin fails test_every_url_is_classified_… until it is added here.

@@ -62,7 +62,9 @@ def test_a_learner_launched_from_the_lms_lands_on_the_quiz_signed_in_and_the_gra
     page: Page, live_server, lms, course, axe_scanner
 ):
     page.goto(
-        launch_url(lms, user="lms-user-7", name="Lina Park", link="week-1-quiz", resource="quiz:first-contacts")
+        launch_url(
+            lms, user="lms-user-7", name="Lina Park", link="week-1-quiz", resource="quiz:first-contacts"
+        )
     )
     tool = page.frame_locator("#tool")
     expect(tool.get_by_role("heading", level=1)).to_have_text("First contacts check")
@@ -116,7 +118,11 @@ def test_an_instructor_adds_content_by_deep_linking_and_fills_the_cohort_from_th
         {"resource": "simulation:harbour-talks"},
     ]
     assert items[0]["url"] == live_server.url + "/lti/launch/"
-    assert items[0]["lineItem"] == {"scoreMaximum": 100, "label": "First contacts check", "resourceId": "quiz:first-contacts"}
+    assert items[0]["lineItem"] == {
+        "scoreMaximum": 100,
+        "label": "First contacts check",
+        "resourceId": "quiz:first-contacts",
+    }
     assert "lineItem" not in items[1]
 
     # Names and Role Provisioning: the roster creates the cohort from the instructor's course page.
@@ -131,7 +137,11 @@ def test_an_instructor_adds_content_by_deep_linking_and_fills_the_cohort_from_th
           {"user_id": "lms-user-9", "roles": ["Learner"], "name": "Gone Student", "status": "Inactive"}
         ]""",
     )
-    page.goto(launch_url(lms, user="lms-teacher-1", role="instructor", link="week-1-quiz", resource="quiz:first-contacts"))
+    page.goto(
+        launch_url(
+            lms, user="lms-teacher-1", role="instructor", link="week-1-quiz", resource="quiz:first-contacts"
+        )
+    )
     tool = page.frame_locator("#tool")
     expect(tool.get_by_role("heading", level=1)).to_have_text("LMS course: Diplomacy 101")
     expect(tool.get_by_role("link", name="First contacts check")).to_be_visible()
@@ -139,7 +149,9 @@ def test_an_instructor_adds_content_by_deep_linking_and_fills_the_cohort_from_th
     expect(tool.locator(".messages")).to_contain_text("Created cohort “Diplomacy 101”")
     expect(tool.locator(".messages")).to_contain_text("2 learners (2 joined, 0 left), 1 instructor")
     link = CohortLink.objects.select_related("cohort").get()
-    members = set(CohortMembership.objects.filter(cohort=link.cohort).values_list("user__lti_users__sub", flat=True))
+    members = set(
+        CohortMembership.objects.filter(cohort=link.cohort).values_list("user__lti_users__sub", flat=True)
+    )
     assert members == {"lms-user-7", "lms-user-8"}
     assert list(link.cohort.instructors.values_list("lti_users__sub", flat=True)) == ["lms-teacher-1"]
     assert link.cohort.course == course

@@ -22,6 +22,7 @@ from tests.endpoints import (  # noqa: F401
     ADMIN,
     LEARNER_ROWS,
     LOGIN,
+    LTI,
     OWNER,
     PASSWORD,
     PUBLIC,
@@ -134,7 +135,11 @@ def test_the_walker_sees_the_reserved_learner_urls():
 # ---- CSRF --------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("endpoint", ALL, ids=_ids(ALL))
+# LTI's platform-to-tool endpoints take cross-site POSTs from the LMS by design (tested below instead).
+CSRF_CHECKED = [e for e in ALL if e.rule.access != LTI]
+
+
+@pytest.mark.parametrize("endpoint", CSRF_CHECKED, ids=_ids(CSRF_CHECKED))
 def test_post_without_csrf_token_is_refused(world, endpoint):
     path = endpoint.path(world)
     # The admin's endpoints share one CSRF path (admin_view); one logged-in probe each keeps this quick.
@@ -186,6 +191,26 @@ def test_visitor_is_sent_to_log_in(world, endpoint):
         response = request(client, method, path, token)
         back_to = path if method == "GET" else None
         assert is_login_redirect(response, back_to), f"{method} {path} → {response.status_code}"
+
+
+LTI_ENDPOINTS = _classified(LTI)
+
+
+@pytest.mark.parametrize("endpoint", LTI_ENDPOINTS, ids=_ids(LTI_ENDPOINTS))
+def test_lti_endpoints_refuse_anything_but_a_platforms_signed_message(world, endpoint):
+    """Without a registered platform's parameters and signed id_token: a 400 page saying why, for visitors and
+    signed-in learners alike, and nobody is signed in by it."""
+    path = endpoint.path(world)
+    for user in (None, world.learner):
+        client = Client(enforce_csrf_checks=True)
+        if user is not None:
+            client.force_login(user)
+        for method in endpoint.rule.methods:
+            data = {"id_token": "not.a.jwt", "state": "state-x"} if method == "POST" else {}
+            response = client.get(path, data) if method == "GET" else client.post(path, data)
+            assert response.status_code == 400, f"{method} {path} as {user or 'visitor'}"
+            assert b"could not be" in response.content or b"open the link" in response.content
+            assert client.session.get("_auth_user_id") == (str(user.pk) if user else None)
 
 
 STAFF_ONLY = _classified(STAFF)

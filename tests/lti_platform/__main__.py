@@ -21,7 +21,9 @@ def main() -> None:
     from django.core.wsgi import get_wsgi_application
 
     app = get_wsgi_application()
-    server = make_server("127.0.0.1", int(sys.argv[1]), app, server_class=ThreadingServer, handler_class=QuietHandler)
+    server = make_server(
+        "127.0.0.1", int(sys.argv[1]), app, server_class=ThreadingServer, handler_class=QuietHandler
+    )
     print("READY", flush=True)
     server.serve_forever()
 

@@ -229,7 +229,9 @@ def deep_link_return(request: HttpRequest) -> HttpResponse:
 
 
 class Gradebook(AssignmentsGradesService):
-    def find_lineitems(self, page=1, limit=None, line_item_id=None, resource_link_id=None, resource_id=None, tag=None, **kw):
+    def find_lineitems(
+        self, page=1, limit=None, line_item_id=None, resource_link_id=None, resource_id=None, tag=None, **kw
+    ):
         with _lock:
             items = [
                 item
@@ -267,7 +269,14 @@ class Gradebook(AssignmentsGradesService):
             if STATE["fail_scores"] > 0:
                 STATE["fail_scores"] -= 1
                 raise LtiServiceException("gradebook unavailable", 503)
-            required = {"userId", "scoreGiven", "scoreMaximum", "timestamp", "activityProgress", "gradingProgress"}
+            required = {
+                "userId",
+                "scoreGiven",
+                "scoreMaximum",
+                "timestamp",
+                "activityProgress",
+                "gradingProgress",
+            }
             if not isinstance(score, dict) or not required <= score.keys():
                 raise LtiServiceException("score lacks required fields", 400)
             if not 0 <= float(score["scoreGiven"]) <= float(score["scoreMaximum"]):
