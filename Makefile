@@ -46,7 +46,7 @@ serve: $(STAMP)
 	@echo "  Logins are printed above (demo learner and demo instructor). Stop with Ctrl-C."
 	@echo ""
 	DJANGO_DEBUG=true $(VENV)/bin/uvicorn diplomacy.asgi:application --host $(HOST) --port $(PORT) \
-		--reload --reload-dir diplomacy --reload-dir training --reload-dir roleplay --reload-dir xapi --no-access-log --lifespan off --ws websockets-sansio
+		--reload --reload-dir diplomacy --reload-dir training --reload-dir roleplay --reload-dir xapi --reload-dir lms --no-access-log --lifespan off --ws websockets-sansio
 
 # Lint, security lint, type check, migrations check and the whole suite, browser tests included.
 test: $(STAMP) $(LRS_STAMP)

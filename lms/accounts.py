@@ -65,8 +65,3 @@ def link_to_account(lti_user: LtiUser, user: UserModel) -> UserModel | None:
         locked.auth_user = user
         locked.save(update_fields=["auth_user", "datetime_modified"])
     return previous if previous is not None and previous.pk != user.pk else None
-
-
-def is_launch_account(user: UserModel) -> bool:
-    """An account created by a launch (no password of its own)."""
-    return not user.has_usable_password() and user.get_username().startswith("lti-")

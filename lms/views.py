@@ -30,7 +30,7 @@ from lti_tool.models import Key, LtiLaunch
 from lti_tool.utils import DjangoToolConfig, get_launch_from_request, sync_data_from_launch
 from lti_tool.views import LtiLaunchBaseView
 from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoOIDCLogin
-from pylti1p3.exception import LtiException
+from pylti1p3.exception import LtiException, OIDCException
 
 from lms import catalogue, deep_linking, roster, sessions
 from lms.accounts import link_to_account
@@ -72,7 +72,7 @@ def login_initiation(request: HttpRequest, registration_uuid) -> HttpResponse:
     )
     try:
         return oidc_login.redirect(target_link_uri)
-    except LtiException as error:
+    except (LtiException, OIDCException) as error:
         log.info("LTI login initiation refused: %s", error)
         return _refused(request, f"The LMS's login request could not be accepted: {error}")
 
@@ -178,6 +178,12 @@ def deep_link(request: HttpRequest) -> HttpResponse:
     if not launch.is_deep_link_launch:
         return _refused(request, "Open this from the LMS's “add external content” button.", status=403)
     settings_claim = deep_linking.settings_of(launch)
+    if not settings_claim.get("deep_link_return_url") or "ltiResourceLink" not in settings_claim.get(
+        "accept_types", ["ltiResourceLink"]
+    ):
+        return _refused(
+            request, "Your LMS did not ask for links to content, which is what this tool returns."
+        )
     form = DeepLinkForm(request.POST or None, multiple=bool(settings_claim.get("accept_multiple", True)))
     if request.method == "POST":
         if form.is_valid():

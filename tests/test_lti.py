@@ -24,7 +24,7 @@ from lti_tool.models import LtiDeployment, LtiRegistration, LtiUser
 from lms import grades, sessions
 from lms.accounts import account_for
 from lms.models import FrameOrigins, Placement, PlacementLearner, ScoreOutbox
-from tests.factories import make_course, make_module, make_question, make_quiz
+from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
 from tests.learner_data import PASSWORD, make_attempt
 from tests.lti_platform.process import RunningPlatform, platform, register
 
@@ -127,6 +127,16 @@ def test_a_second_launch_is_the_same_account_and_a_tampered_token_is_refused(lms
     again = launch_over_http(lms, user="lms-user-2", link="quiz-link", resource="quiz:first-contacts")
     assert first.status_code == again.status_code == 302
     assert LtiUser.objects.filter(sub="lms-user-2").count() == 1
+    module = quiz.module
+    make_lesson(module, slug="opening-a-channel")
+    make_simulation(module, slug="harbour-talks")
+    for resource, lands_on in [
+        ("lesson:opening-a-channel", "/lessons/opening-a-channel/"),
+        ("simulation:harbour-talks", "/simulations/harbour-talks/"),
+        ("lesson:no-such-lesson", "/"),
+    ]:
+        landed = launch_over_http(lms, user="lms-user-2", link=f"link-{resource}", resource=resource)
+        assert landed.headers["Location"] == lands_on, resource
     users_before = LtiUser.objects.count()
 
     forged = launch_over_http(
@@ -283,6 +293,30 @@ def test_linking_a_launch_to_an_existing_account_needs_its_password(learner, sup
     assert client.session["_auth_user_id"] == str(learner.pk)
     assert client.session[sessions.REGISTRATION_KEY] == registration.pk  # still a launched session
     assert account_for(identity).pk == learner.pk  # later launches sign in as Lena
+
+
+@pytest.mark.django_db
+def test_login_initiation_refuses_unknown_registrations_and_foreign_targets():
+    registration = _registration("https://moodle.example.edu")
+    params = {
+        "iss": "https://moodle.example.edu",
+        "login_hint": "42",
+        "target_link_uri": "http://testserver/lti/launch/",
+        "client_id": "tool",
+    }
+    unknown = Client().get("/lti/login/5d0b5c1e-0000-4c55-9d1a-2f4b7c9e8a10/", params)
+    assert unknown.status_code == 400
+    assert b"Could not find registration details" in unknown.content
+    foreign = Client().get(
+        f"/lti/login/{registration.uuid}/", {**params, "target_link_uri": "https://evil.example/"}
+    )
+    assert foreign.status_code == 400
+    assert b"not this tool's launch URL" in foreign.content.replace(b"&#x27;", b"'")
+    known = Client().get(f"/lti/login/{registration.uuid}/", params)
+    assert known.status_code == 302
+    assert known["Location"].startswith("https://moodle.example.edu/auth?scope=openid&response_type=id_token")
+    [state] = [name for name in known.cookies if name.startswith("lti1p3-state-")]
+    assert known.cookies[state]["samesite"] == "None; Partitioned" and known.cookies[state]["secure"]
 
 
 @pytest.mark.django_db

@@ -107,6 +107,7 @@ def test_an_instructor_adds_content_by_deep_linking_and_fills_the_cohort_from_th
     page.goto(launch_url(lms, user="lms-teacher-1", name="Tomas Reyes", role="instructor", kind="deeplink"))
     tool = page.frame_locator("#tool")
     expect(tool.get_by_role("heading", level=1)).to_have_text("Add content to your LMS course")
+    scan_frame(page, axe_scanner, "Deep Linking catalogue")
     tool.get_by_label("Quiz: First contacts check (Diplomacy in practice)").check()
     tool.get_by_label("Simulation: Harbour talks (Diplomacy in practice)").check()
     tool.get_by_role("button", name="Add to the LMS course").click()
