@@ -21,12 +21,13 @@ from django.test import Client
 from django.utils import timezone
 from lti_tool.models import LtiDeployment, LtiRegistration, LtiUser
 
-from lms import grades, sessions
+from lms import catalogue, grades, sessions
 from lms.accounts import account_for
 from lms.models import FrameOrigins, Placement, PlacementLearner, ScoreOutbox
 from tests.factories import make_course, make_lesson, make_module, make_question, make_quiz, make_simulation
 from tests.learner_data import PASSWORD, make_attempt
 from tests.lti_platform.process import RunningPlatform, platform, register
+from tests.roleplay_helpers import make_roleplay
 
 CSP_DEFAULT_FRAMING = "frame-ancestors 'none'"
 
@@ -130,7 +131,9 @@ def test_a_second_launch_is_the_same_account_and_a_tampered_token_is_refused(lms
     module = quiz.module
     make_lesson(module, slug="opening-a-channel")
     make_simulation(module, slug="harbour-talks")
+    make_roleplay(quiz.course, slug="river-talks")
     for resource, lands_on in [
+        ("roleplay:river-talks", "/roleplays/"),  # its sessions, started by the instructor for the cohort
         ("lesson:opening-a-channel", "/lessons/opening-a-channel/"),
         ("simulation:harbour-talks", "/simulations/harbour-talks/"),
         ("lesson:no-such-lesson", "/"),
@@ -293,6 +296,25 @@ def test_linking_a_launch_to_an_existing_account_needs_its_password(learner, sup
     assert client.session["_auth_user_id"] == str(learner.pk)
     assert client.session[sessions.REGISTRATION_KEY] == registration.pk  # still a launched session
     assert account_for(identity).pk == learner.pk  # later launches sign in as Lena
+
+
+@pytest.mark.django_db
+def test_the_deep_linking_catalogue_lists_every_visible_kind_in_path_order():
+    course = make_course(title="Diplomacy in practice", slug="dip")
+    module = make_module(course)
+    make_lesson(module, slug="l1", title="Opening a channel")
+    make_quiz(module, slug="q1", title="First contacts check")
+    make_simulation(module, slug="s1", title="Harbour talks")
+    make_roleplay(course, slug="r1")
+    make_quiz(module, slug="q-draft", title="Draft", status="draft")
+    assert [item.key for item in catalogue.items()] == [
+        "course:dip",
+        "lesson:l1",
+        "quiz:q1",
+        "simulation:s1",
+        "roleplay:r1",
+    ]
+    assert [item.gradable for item in catalogue.items()] == [True, False, True, False, False]
 
 
 @pytest.mark.django_db
