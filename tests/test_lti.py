@@ -389,3 +389,20 @@ def test_deleting_an_account_deletes_its_lms_identities(learner):
     PlacementLearner.objects.count()  # nothing else refers to it
     account.delete()
     assert not LtiUser.objects.filter(pk=identity.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_registers_a_platform_and_shows_the_urls_to_give_it(superuser):
+    client = Client()
+    client.force_login(superuser)
+    add = client.get("/admin/lti_tool/ltiregistration/add/")
+    assert add.status_code == 200
+    assert b"http://testserver/lti/jwks/" in add.content
+    assert b"http://testserver/lti/launch/" in add.content
+    registration = _registration("https://moodle.example.edu")
+    change = client.get(f"/admin/lti_tool/ltiregistration/{registration.pk}/change/")
+    assert change.status_code == 200
+    assert f"http://testserver/lti/login/{registration.uuid}/".encode() in change.content
+    assert b"Frame origins" in change.content
+    outbox = client.get("/admin/lms/scoreoutbox/")
+    assert outbox.status_code == 200
