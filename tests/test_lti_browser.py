@@ -71,7 +71,7 @@ def test_a_learner_launched_from_the_lms_lands_on_the_quiz_signed_in_and_the_gra
     identity = LtiUser.objects.get(sub="lms-user-7")
     account = identity.auth_user
     assert account is not None and account.first_name == "Lina Park"
-    expect(tool.locator(".who")).to_have_text(f"Signed in as {account.username}")
+    expect(tool.locator(".account-menu summary")).to_have_text(f"Signed in as {account.username}")
     expect(tool.get_by_role("complementary", name="LMS launch")).to_contain_text("Opened from Test LMS")
 
     tool.get_by_role("button", name=re.compile("Start the quiz")).click()
