@@ -250,7 +250,16 @@ def shipped():
 def finish_shipped(user, course, *, practice_percent: float, answers_right: bool):
     """Every lesson completed, every assessment and the final passed; practice quizzes at `practice_percent`.
     Every visible question gets one response, right or wrong by `answers_right` (practice quizzes) — the
-    assessments' responses are right."""
+    assessments' responses are right. The capstone is submitted and graded a pass by an instructor."""
+    from tests.learner_data import make_user
+    from training import capstones
+    from training.models import Capstone
+
+    teacher = make_user(f"grader-{user.pk}", instructor=True)
+    for capstone in Capstone.objects.visible().filter(course=course):
+        submission = capstones.save(user, capstone, "word " * capstone.min_words, submit=True)
+        best = {c["key"]: max(level["points"] for level in c["levels"]) for c in capstone.rubric}
+        capstones.grade(submission, grader=teacher, scores=best, feedback="A strong memo.")
     for lesson in Lesson.objects.visible().filter(course=course):
         LessonProgress.objects.create(user=user, lesson=lesson, viewed_at=T0, completed_at=T0)
     for quiz in Quiz.objects.visible().filter(course=course):
@@ -308,4 +317,4 @@ def test_a_learner_meeting_every_condition_claims_the_shipped_certificate(client
 def test_the_shipped_course_authors_its_rule():
     (report,) = load_curriculum([SHIPPED])
     course = Course.objects.get(slug=report.course)
-    assert course.completion == {"practice_min_percent": 50, "mastery": "familiar"}
+    assert course.completion == {"practice_min_percent": 50, "mastery": "familiar", "capstone": "passed"}

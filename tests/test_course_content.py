@@ -248,3 +248,20 @@ def test_the_copy_check_would_catch_a_copied_sentence():
 def test_no_web_debris_in_fixtures():
     text = "\n".join(path.read_text(encoding="utf-8") for path in ROOT.joinpath("fixtures").rglob("*.yaml"))
     assert [fragment for fragment in DEBRIS if fragment in text] == []
+
+
+def test_case_library_and_capstone_minimums(course):
+    """Issue 19: at least twelve case pages, each with actors on at least two tracks (or a Track I case said
+    to be one) and a source; a published capstone whose pass mark is reachable, required for the certificate."""
+    from training.models import Capstone, Case
+
+    cases = list(Case.objects.visible().filter(course=course).prefetch_related("references"))
+    assert len(cases) >= 12
+    for case in cases:
+        assert len(case.actors) >= 1 and case.references.exists(), case.slug
+        tracks = {actor["track"] for actor in case.actors}
+        assert len(tracks) >= 2 or "Track I case" in case.moved, case.slug
+    (capstone,) = Capstone.objects.visible().filter(course=course)
+    assert len(capstone.rubric) >= 4
+    assert 0 < capstone.pass_mark <= capstone.max_points
+    assert course.completion.get("capstone") == "passed"
