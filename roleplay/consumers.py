@@ -1,12 +1,13 @@
 """The role-play's WebSockets: they only say "changed" (see roleplay/realtime.py for why).
 
-A group socket (`/ws/roleplay/groups/<pk>/`) is for the group's players and observers and the facilitator of
-its session; a session socket (`/ws/roleplay/sessions/<pk>/`) is the facilitator console's; a waiting-room
-socket (`/ws/roleplay/sessions/<pk>/waiting/`) is for the session's participants waiting for their role. Each is accepted
-only for a logged-in user whom the engine's own querysets allow to see that group or run that session
-(`Group.objects.visible_to`, `Session.objects.run_by`, an active participant of the session), checked when
-the socket opens; anyone else is refused
-before the handshake completes. Nothing sent by the browser is read: every action is a form POST.
+- `/ws/roleplay/groups/<pk>/`: the group's players and observers, and the facilitator of its session
+  (`Group.objects.visible_to`);
+- `/ws/roleplay/sessions/<pk>/`: the facilitator console (`Session.objects.run_by`);
+- `/ws/roleplay/sessions/<pk>/waiting/`: the session's active participants, waiting for their role.
+
+Each socket is checked once, when it opens: a logged-in user whom that rule allows, from a page of an allowed
+host (diplomacy/asgi.py checks the Origin); anyone else is refused before the handshake completes (HTTP 403).
+Nothing the browser sends is read: every action is a form POST through the ordinary views.
 """
 
 from __future__ import annotations
