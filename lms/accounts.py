@@ -32,7 +32,7 @@ def account_for(lti_user: LtiUser) -> UserModel:
     local account's sign-in or reset flow."""
     with transaction.atomic():
         locked = (
-            LtiUser.objects.select_for_update()
+            LtiUser.objects.select_for_update(of=("self",))
             .select_related("registration", "auth_user")
             .get(pk=lti_user.pk)
         )

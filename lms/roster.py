@@ -104,7 +104,12 @@ def sync_roster(context: LtiContext, *, course: Course, by=None) -> RosterResult
     registration = context.deployment.registration
     active = [member for member in members if member.get("status", "Active") == "Active"]
     with transaction.atomic():
-        link = CohortLink.objects.select_for_update().select_related("cohort").filter(context=context).first()
+        link = (
+            CohortLink.objects.select_for_update(of=("self",))
+            .select_related("cohort")
+            .filter(context=context)
+            .first()
+        )
         created = link is None
         if link is None:
             link = CohortLink.objects.create(context=context, cohort=_new_cohort(context, course))
