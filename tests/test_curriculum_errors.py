@@ -636,7 +636,11 @@ def test_every_url_field_of_the_schema_accepts_only_web_links():
         for name, field in cls.model_fields.items()
         if "url" in name or "link" in name
     ]
-    assert {(cls, name) for cls, name, _ in url_fields} == {("Source", "url"), ("Reference", "url")}
+    assert {(cls, name) for cls, name, _ in url_fields} == {
+        ("Source", "url"),
+        ("Reference", "url"),
+        ("CaseDocument", "url"),
+    }
     for cls, name, field in url_fields:
         assert any(getattr(m, "func", None) is schema._url for m in field.metadata), f"{cls}.{name}"
     for bad in ("javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,x", "//evil.example/x", "/x"):

@@ -21,6 +21,8 @@ from tests.endpoints import LOGIN, OBJECT_BY_SEGMENT, OWNER, PUBLIC, Endpoint, w
 from tests.learner_data import make_attempt, make_run
 from training import review
 from training.models import (
+    Capstone,
+    Case,
     Category,
     Choice,
     Citation,
@@ -79,6 +81,33 @@ class ModuleWorld:
             for n in (1, 2)
         ]
         self.simulation = factories.make_simulation(self.module, title=f"Simulation {name}")
+        self.module.reflection = f"Reflect on {name}."
+        self.module.save(update_fields=["reflection"])
+        # Course-level pages (the case library, the capstone): they go with the course, not the module.
+        self.case = Case.objects.create(
+            course=course,
+            slug=f"case-{name.lower()}",
+            title=f"Case {name}",
+            period="1993",
+            summary="S.",
+            moved="M.",
+            outcome="O.",
+            actors=[{"name": "An institute", "track": track.slug}],
+        )
+        self.capstone = Capstone.objects.create(
+            course=course,
+            slug=f"capstone-{name.lower()}",
+            title=f"Capstone {name}",
+            brief="Write.",
+            pass_mark=1,
+            rubric=[
+                {
+                    "key": "k",
+                    "title": "K",
+                    "levels": [{"points": 0, "label": "N"}, {"points": 1, "label": "Y"}],
+                }
+            ],
+        )
 
         now = timezone.now()
         LessonProgress.objects.create(user=learner, lesson=self.lesson, viewed_at=now - timedelta(hours=1))
@@ -205,9 +234,12 @@ def test_a_draft_module_disappears_and_the_other_module_stays(client, learner, c
 
     first.set_draft()
 
-    # The course, its track and the track's certificate page stay: only the module's own items go.
+    # The course, its track, the track's certificate page, the case library and the capstone stay: only the
+    # module's own items go.
     module_endpoints = [e for e in content_endpoints() if {"slug", "course_slug"} & set(e.params)]
-    module_endpoints = [e for e in module_endpoints if not e.route.startswith(("tracks/", "progress/"))]
+    module_endpoints = [
+        e for e in module_endpoints if not e.route.startswith(("tracks/", "progress/", "cases/", "capstone/"))
+    ]
     assert_gone(client, first, [*module_endpoints, *_card_endpoints()])
     assert_reachable(client, second)
     for path in ("/", "/progress/", "/review/", f"/tracks/{track.slug}/"):
