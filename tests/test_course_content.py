@@ -60,7 +60,7 @@ def test_minimum_counts_from_the_loaded_database(course):
         "multi-track",
     }
     modules = list(course.modules.published().in_order())
-    assert 5 <= len(modules) <= 8
+    assert 5 <= len(modules) <= 12
     assert GlossaryTerm.objects.filter(course=course).count() >= 25
     assert Reference.objects.filter(course=course).count() >= 10
 
@@ -103,6 +103,35 @@ def test_minimum_counts_from_the_loaded_database(course):
         assert all(ending.debrief.strip() for ending in endings), simulation.slug
         assert all(node.options.exists() for node in decisions), f"{simulation.slug} has a dead end"
 
+
+SECOND_EDITION_MODULES = ("ethics-and-risk", "inclusion-and-transfer", "mediation-in-practice")
+
+
+def test_second_edition_minimums(course):
+    """Issue 19: at least 28 lessons in at least 9 modules, at least 90 quiz questions with at least 15 of each
+    kind, and a reflection prompt at the end of every module; each new module has at least three lessons and a
+    practice quiz of five to seven scenarios that uses all four kinds."""
+    modules = list(course.modules.published().in_order())
+    assert len(modules) >= 9
+    assert {m.slug: m.reflection for m in modules if not m.reflection.strip()} == {}
+    lessons = Lesson.objects.published().filter(course=course)
+    assert lessons.count() >= 28
+    assert len({lesson.module_id for lesson in lessons}) >= 9
+
+    questions = Question.objects.published().filter(quiz__course=course)
+    assert questions.count() >= 90
+    kinds = Counter(questions.values_list("kind", flat=True))
+    assert {kind: kinds[kind] for kind in ("single", "multiple", "order", "sort") if kinds[kind] < 15} == {}
+
+    by_slug = {module.slug: module for module in modules}
+    for slug in SECOND_EDITION_MODULES:
+        module = by_slug[slug]
+        assert module.lessons.published().count() >= 3, slug
+        assert all(lesson.checks.exists() for lesson in module.lessons.published()), slug
+        (practice,) = module.quizzes.published().filter(mode=Quiz.Mode.PRACTICE)
+        practice_kinds = list(practice.questions.published().values_list("kind", flat=True))
+        assert 5 <= len(practice_kinds) <= 7, slug
+        assert set(practice_kinds) == {"single", "multiple", "order", "sort"}, slug
 
 def test_every_objective_has_two_final_assessment_variants(course):
     """The final assessment is a pool: every scenario comes in at least two versions (`variant_of`), so a retake
