@@ -133,6 +133,7 @@ def test_second_edition_minimums(course):
         assert 5 <= len(practice_kinds) <= 7, slug
         assert set(practice_kinds) == {"single", "multiple", "order", "sort"}, slug
 
+
 def test_every_objective_has_two_final_assessment_variants(course):
     """The final assessment is a pool: every scenario comes in at least two versions (`variant_of`), so a retake
     draws different questions, and every learning objective of the course is assessed by at least two of them."""
