@@ -319,9 +319,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"forbidden_without_traceback": {"()": "training.log_filters.ForbiddenWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
+        # A 403 is one warning line, no traceback (training/log_filters.py).
+        "django.request": {"filters": ["forbidden_without_traceback"]},
         "django.db.backends": {"level": "INFO"},
         # One line per request with its id (training/middleware.py).
         "training.requests": {"level": "INFO"},

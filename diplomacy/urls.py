@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("roleplay.urls")),
 ]
 
+handler403 = "training.views.errors.permission_denied"
 handler404 = "training.views.errors.page_not_found"
 handler500 = "training.views.errors.server_error"
