@@ -46,7 +46,7 @@ RULES: dict[str, Rule] = {
     # Site
     "home": Rule(PUBLIC, GET, why="the learning path is the landing page; visitors see the course outline"),
     "healthz": Rule(PUBLIC, GET, why="load balancers probe it without a session"),
-    "favicon": Rule(PUBLIC, GET, why="browsers ask for /favicon.ico on every site; it redirects to the icon"),
+    "favicon": Rule(PUBLIC, GET, why="browsers ask for /favicon.ico on every site: the icon"),
     # Accounts (django.contrib.auth views and our signup)
     "signup": Rule(PUBLIC, GET_POST, why="creating an account", takes_next=True),
     "signup_sent": Rule(PUBLIC, GET, why="says the sign-up email was sent"),

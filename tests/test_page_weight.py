@@ -16,10 +16,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from tests.learner_data import instructors_group
+from tests.site_tour import optional
 from training import quizzes, simulation
-from training.models import Course, Lesson, Quiz, Simulation, Track
+from training.certificates import new_code
+from training.models import Certificate, Course, Lesson, Quiz, Simulation, Track
 
 BUDGET = 100 * 1024
 OFF_SITE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
@@ -73,10 +76,18 @@ def site(django_db_setup, django_db_blocker):
             instructor = User.objects.create_user("teacher", password="a-long-pass-phrase", is_staff=True)
             instructor.groups.add(instructors_group())
             course = Course.objects.published().first()
-            quiz = Quiz.objects.published().filter(course=course).in_order().first()
+            quizzes_ = list(Quiz.objects.published().filter(course=course).in_order())
+            quiz = quizzes_[0]
             attempt, _ = quizzes.start_attempt(user=learner, quiz=quiz)
-            sim = Simulation.objects.published().filter(course=course).in_order().first()
+            sims = list(Simulation.objects.published().filter(course=course).in_order())
+            sim = sims[0]
             run = simulation.start_run(user=learner, simulation=sim)
+            # A submitted attempt (its results).
+            done, _ = quizzes.start_attempt(user=learner, quiz=quizzes_[-1])
+            quizzes.submit_attempt(user=learner, attempt=done)
+            certificate = Certificate.objects.create(
+                user=learner, course=course, code=new_code(), name="Weigher", issued_at=timezone.now()
+            )
             lesson = Lesson.objects.published().filter(course=course).in_order().first()
             track = Track.objects.published().filter(course=course).in_order().first()
             pages = {
@@ -91,7 +102,14 @@ def site(django_db_setup, django_db_blocker):
                 "progress": ("/progress/", learner),
                 "review": ("/review/", learner),
                 "instructor home": ("/instructor/", instructor),
+                "compare": ("/tracks/compare/", learner),
+                "quiz results": (f"{done.quiz.get_absolute_url()}attempts/{done.pk}/results/", learner),
+                "certificate": (f"/certificates/{certificate.code}/", learner),
+                "join a cohort": ("/cohorts/join/", learner),
             }
+            catalogue = optional("course_list")
+            if catalogue:  # the course catalogue, once it exists
+                pages["courses"] = (catalogue, learner)
             yield pages
         finally:
             transaction.set_rollback(True)
@@ -110,12 +128,19 @@ PAGES = [
     "progress",
     "review",
     "instructor home",
+    "compare",
+    "quiz results",
+    "certificate",
+    "join a cohort",
+    "courses",
 ]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", PAGES)
 def test_main_page_weighs_under_100_kb_with_its_css_and_js_from_this_site(site, name):
+    if name not in site:
+        pytest.skip(f"{name}: no such page yet")  # the catalogue, before the courses work lands
     path, user = site[name]
     client = Client()
     client.force_login(user)

@@ -8,7 +8,6 @@ import logging
 import re
 
 import pytest
-from django.templatetags.static import static
 
 from tests.test_review import choice_token, make_due, question, quiz  # noqa: F401 (fixtures)
 from training.models import ReviewLog
@@ -62,8 +61,9 @@ def test_forbidden_is_a_page_with_the_navigation_and_one_log_line(client, learne
     assert "Traceback" not in caplog.text
 
 
-def test_favicon_ico_redirects_to_the_icon_and_is_cached(client):
+def test_favicon_ico_answers_with_the_icon_and_is_cached(client):
     response = client.get("/favicon.ico")
-    assert response.status_code == 301
-    assert response["Location"] == static("img/favicon.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content.startswith(b"<svg")
     assert "max-age=86400" in response["Cache-Control"]

@@ -59,21 +59,6 @@ document.addEventListener("keydown", function (event) {
   }
 });
 
-// Browsers without CSS anchor positioning centre a popover: put a glossary definition under its term instead.
-if (!(window.CSS && CSS.supports("position-area: bottom"))) {
-  document.addEventListener("toggle", function (event) {
-    var pop = event.target;
-    if (!pop.classList || !pop.classList.contains("term-popover") || event.newState !== "open") return;
-    var term = document.querySelector('[popovertarget="' + pop.id + '"]');
-    if (!term) return;
-    var r = term.getBoundingClientRect();
-    pop.style.margin = "0";
-    pop.style.position = "fixed";
-    pop.style.top = Math.min(r.bottom + 6, window.innerHeight - pop.offsetHeight - 6) + "px";
-    pop.style.left = Math.max(6, Math.min(r.left, window.innerWidth - pop.offsetWidth - 6)) + "px";
-  }, true);
-}
-
 // The certificate's Print / Save as PDF button (hidden without JavaScript, where the page says Ctrl+P).
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-print]").forEach(function (button) {

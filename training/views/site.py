@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db import connection
 from django.db.utils import Error as DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -54,5 +54,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 @cache_control(max_age=86400, public=True)
 def favicon(request: HttpRequest) -> HttpResponse:
-    """Browsers ask for /favicon.ico whatever the page says: send them to the site's icon (cached a day)."""
-    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+    """Browsers ask for /favicon.ico whatever the page says: the site's icon (cached a day)."""
+    path = finders.find("img/favicon.svg")
+    with open(str(path), "rb") as icon:
+        return HttpResponse(icon.read(), content_type="image/svg+xml")
