@@ -1,6 +1,5 @@
 // Progressive enhancement only: every page works without this file.
-// After an htmx swap, move focus to the first element in the new content that asks for it, so keyboard
-// and screen-reader users land on the feedback they just requested.
+// After an htmx swap, focus goes to the new content that asks for it ([data-focus-after-swap]).
 document.addEventListener("htmx:afterSwap", function (event) {
   var target = event.detail.target;
   // An outerHTML swap removes the old target: look in the new element the event was fired on instead.
@@ -12,9 +11,7 @@ document.addEventListener("htmx:afterSwap", function (event) {
   }
 });
 
-// A table wider than its box scrolls inside it (.table-scroll): make each box that really scrolls a focusable,
-// labelled region, so keyboard users can scroll it with the arrow keys (WCAG 2.1.1); boxes that fit stay out
-// of the tab order.
+// A .table-scroll box that really scrolls becomes a focusable, labelled region (keyboard users scroll it).
 function labelScrollRegions(root) {
   (root || document).querySelectorAll(".table-scroll").forEach(function (box) {
     var scrolls = box.scrollWidth > box.clientWidth + 1;
@@ -43,8 +40,7 @@ window.addEventListener("resize", function () {
   resizeTimer = setTimeout(labelScrollRegions, 150);
 });
 
-// Menus are <details> disclosures (they work without this file): a click outside or Escape closes an open
-// one, and Escape returns focus to its button.
+// Menus are <details> (they work without this file): a click outside or Escape closes an open one.
 document.addEventListener("click", function (event) {
   document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
     if (!menu.contains(event.target)) menu.open = false;
