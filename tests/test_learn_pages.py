@@ -506,3 +506,26 @@ def test_lesson_page_shows_content_edits_at_once(client, lesson, learner):
     term.definition = "A discreet line."
     term.save()
     assert "discreet line" in client.get(url).content.decode()
+
+
+def test_track_page_lists_a_bounded_number_of_questions_on_the_shipped_course(client, db):
+    """With the full course (over a hundred questions), a track page lists the first questions by prompt and
+    counts the rest, so the page stays small however many questions the course gains."""
+    from pathlib import Path
+
+    from training.curriculum.loader import load_curriculum
+    from training.models import Question, Track
+    from training.views.learn import TRACK_QUESTIONS_SHOWN
+
+    load_curriculum([Path(__file__).resolve().parent.parent / "fixtures" / "diplomacy-tracks"])
+    track = Track.objects.get(slug="track-2")
+    total = track.questions.visible().count()
+    assert total > TRACK_QUESTIONS_SHOWN
+    html = client.get(reverse("track_detail", args=["track-2"])).content.decode()
+    section = html.split('id="questions-heading"', 1)[1].split("</section>", 1)[0]
+    assert section.count("<li>") == TRACK_QUESTIONS_SHOWN
+    assert f"And {total - TRACK_QUESTIONS_SHOWN} more questions about Track II" in section
+    first = Question.objects.filter(pk__in=track.questions.visible()).order_by(
+        "quiz__module__position", "lesson__module__position", "position", "pk"
+    )[0]
+    assert first.prompt in section

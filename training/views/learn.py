@@ -94,6 +94,9 @@ def track_compare(request: HttpRequest) -> HttpResponse:
     return render(request, "training/track_compare.html", {"comparisons": list(by_course.values())})
 
 
+TRACK_QUESTIONS_SHOWN = 12
+
+
 @require_GET
 def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
     track = get_object_or_404(
@@ -115,7 +118,10 @@ def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "outputs_html": render_markdown(track.outputs, glossary, heading_level=3),
         "citations": [citation_label(c) for c in track.shown_citations],
         "lessons": lessons,
-        "questions": questions,
+        # A course grows to a hundred questions and more: the page lists the first few by prompt and counts the
+        # rest, so it stays within the page-weight budget (tests/test_page_weight.py) however big the course.
+        "questions": questions[:TRACK_QUESTIONS_SHOWN],
+        "questions_more": max(len(questions) - TRACK_QUESTIONS_SHOWN, 0),
         "other_tracks": [t for t in published_tracks().filter(course_id=track.course_id) if t.pk != track.pk],
     }
     return render(request, "training/track_detail.html", context)
