@@ -52,8 +52,8 @@ serve: $(STAMP)
 test: $(STAMP) $(LRS_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi lms -q
-	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay xapi lms
+	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi lms badges -q
+	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay xapi lms badges
 	DJANGO_TESTING=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -64,7 +64,7 @@ test-postgres: $(STAMP) $(LRS_STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi lms -q
+	$(VENV)/bin/bandit -c pyproject.toml -r training diplomacy roleplay xapi lms badges -q
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
@@ -73,7 +73,7 @@ format: $(STAMP)
 # mypy with django-stubs (also part of `make test`). The plugin imports the settings, which refuse to
 # load without DJANGO_DEBUG or DJANGO_SECRET_KEY.
 typecheck: $(STAMP)
-	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay xapi lms
+	DJANGO_DEBUG=true $(VENV)/bin/mypy training diplomacy roleplay xapi lms badges
 
 # Production: collect static files, then gunicorn. Needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL.
 production: $(STAMP)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "roleplay",
     "lti_tool",
     "lms",
+    "badges",
 ]
 
 MIDDLEWARE = [
@@ -314,6 +315,18 @@ XAPI_TIMEOUT_SECONDS = env_int("XAPI_TIMEOUT_SECONDS", 10, minimum=1)
 # After a failed send a statement waits RETRY × 2^(failures−1) seconds, at most RETRY_MAX.
 XAPI_RETRY_SECONDS = env_int("XAPI_RETRY_SECONDS", 30, minimum=0)
 XAPI_RETRY_MAX_SECONDS = env_int("XAPI_RETRY_MAX_SECONDS", 3600, minimum=0)
+
+# Open Badges 3.0 (badges/): every certificate is also a signed verifiable credential (docs/integrations.md).
+BADGES_ISSUER_NAME = env_str("BADGES_ISSUER_NAME", "Diplomacy Tracks")
+BADGES_ISSUER_URL = (env_str("BADGES_ISSUER_URL") or SITE_URL).rstrip("/")  # the issuer's home page
+# The issuer's Ed25519 private key (PEM), in the variable or in a file. Without one, `make serve` (DEBUG)
+# generates BADGES_DEV_KEY_FILE and tests use a key of their own; production offers no credential until set.
+BADGES_SIGNING_KEY = env_str("BADGES_SIGNING_KEY").replace("\\n", "\n")
+BADGES_SIGNING_KEY_FILE = env_str("BADGES_SIGNING_KEY_FILE")
+BADGES_DEV_KEY_FILE = BASE_DIR / ".badges-dev-key.pem"
+# How long a published status list stays valid (a verifier refuses an older copy: a revocation cannot be
+# undone by replaying the list from before it).
+BADGES_STATUS_LIST_HOURS = env_int("BADGES_STATUS_LIST_HOURS", 24, minimum=1)
 
 LOGGING = {
     "version": 1,

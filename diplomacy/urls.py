@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("training.urls")),
     path("", include("xapi.urls")),
     path("", include("roleplay.urls")),
+    path("", include("badges.urls")),
 ]
 
 handler403 = "training.views.errors.permission_denied"

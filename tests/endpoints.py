@@ -141,6 +141,13 @@ RULES: dict[str, Rule] = {
     "lms:course": Rule(LOGIN, GET_POST),
     "lms:deep_link": Rule(LOGIN, GET_POST),
     "lms:link_account": Rule(LOGIN, GET_POST),
+    # Open Badges 3.0 (issue 20): what a third party needs to verify a credential is public by design.
+    "badges_issuer": Rule(PUBLIC, GET, why="verifiers read the issuer's profile"),
+    "badges_issuer_key": Rule(PUBLIC, GET, why="verifiers check signatures with the issuer's public key"),
+    "badges_issuer_jwks": Rule(PUBLIC, GET, why="the same public key as a JWK set"),
+    "badges_achievement": Rule(PUBLIC, GET, why="a credential's achievement id resolves to its description"),
+    "badges_status_list": Rule(PUBLIC, GET, why="verifiers fetch the revocation status list"),
+    "badges_credential": Rule(OWNER, GET),
     # The Django admin: its own login page is public, everything else needs a staff session.
     "admin:login": Rule(PUBLIC, GET_POST, why="the admin's own login form", takes_next=True),
     "admin:logout": Rule(PUBLIC, POST, why="logging out of the admin is harmless"),
@@ -167,6 +174,7 @@ OBJECT_BY_SEGMENT: dict[str, str] = {
     "join": "cohort",
     "glossary": "glossary_term",
     "code": "rp_session",  # roleplays/code/<code>/ (a role-play session's join link)
+    "achievements": "course",  # badges/achievements/<slug>/
 }
 
 PARAMS: dict[str, Callable[[World, str], Any]] = {
