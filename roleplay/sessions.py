@@ -38,6 +38,7 @@ from roleplay.models import (
 from roleplay.scoring import Package
 from training.cohorts import CODE_ALPHABET
 from training.models import Cohort
+from xapi import record
 
 CODE_LENGTH = 6
 MESSAGE_MAX = 2000
@@ -291,8 +292,9 @@ def propose(*, group: Group, seat: Seat, author: User, choices: dict[str, str]) 
         ProposalResponse.objects.create(
             proposal=proposal, seat=seat, author=author, accepted=True, created_at=now
         )
+        record.roleplay_proposal(user=author, session=session, group=group, seat=seat, proposal=proposal)
         _touch(group, now)
-        _record_agreement_if_all_accepted(group, proposal, now)
+        _record_agreement_if_all_accepted(session, group, proposal, now)
         _announce(group)
         return proposal
 
@@ -314,7 +316,7 @@ def respond(*, proposal: Proposal, seat: Seat, author: User, accepted: bool) -> 
             raise RolePlayError("Your role has already answered this proposal.")
         _touch(group, now)
         if accepted:
-            _record_agreement_if_all_accepted(group, proposal, now)
+            _record_agreement_if_all_accepted(session, group, proposal, now)
         _announce(group)
         return response
 
@@ -326,13 +328,16 @@ def _check_open(session: Session, group: Group) -> None:
         raise RolePlayError("Your group has already reached an agreement.")
 
 
-def _record_agreement_if_all_accepted(group: Group, proposal: Proposal, now: datetime) -> None:
+def _record_agreement_if_all_accepted(
+    session: Session, group: Group, proposal: Proposal, now: datetime
+) -> None:
     seats = set(group.seats.values_list("pk", flat=True))
     accepted = set(proposal.responses.filter(accepted=True).values_list("seat_id", flat=True))
     if seats and seats <= accepted:
         group.agreed_package = proposal.package
         group.agreed_at = now
         group.save(update_fields=["agreed_package", "agreed_at"])
+        record.roleplay_agreement(session=session, group=group)
         _announce(group)  # the console too (the group's session)
 
 

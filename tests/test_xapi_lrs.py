@@ -28,12 +28,14 @@ from ralph.models.xapi.base.statements import BaseXapiStatement
 from tests.learner_data import make_user
 from tests.xapi_journey import (
     EVENTS,
+    ROLEPLAY_EVENTS,
     claim_certificate,
     learner_journey,
     load_example_course,
     play_simulation,
     read_lessons,
     review_one,
+    roleplay_negotiation,
     take_quiz,
 )
 from training.models import Quiz, Simulation
@@ -203,6 +205,8 @@ def test_every_statement_reaches_ralphs_lrs_once_even_when_it_is_down_mid_journe
         inserts = [q for q in with_lrs_down.captured_queries if is_outbox_insert(q["sql"])]
         assert len(inserts) == QueuedStatement.objects.unsent().count() > 0
         assert len(with_lrs_down.captured_queries) - len(inserts) == len(without_lrs.captured_queries)
+        # A role-play negotiated while the LRS is down: a proposal and the agreement (lena and her twin).
+        roleplay_negotiation(lena, twin, make_user("tess-lrs", instructor=True))
 
         failed_at = timezone.now()
         report = sender.send_due(now=failed_at)
@@ -225,7 +229,9 @@ def test_every_statement_reaches_ralphs_lrs_once_even_when_it_is_down_mid_journe
         for row in rows:
             BaseXapiStatement.model_validate(by_id[str(row.statement_id)])
             assert by_id[str(row.statement_id)]["verb"] == row.statement["verb"]
-        assert [e for e in EVENTS if e in {r.verb for r in rows}] == EVENTS
+        assert [
+            e for e in EVENTS + ROLEPLAY_EVENTS if e in {r.verb for r in rows}
+        ] == EVENTS + ROLEPLAY_EVENTS
 
         # A worker that died after posting, before marking: the resend is stored once (same id).
         resent = rows[0]

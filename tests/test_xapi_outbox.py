@@ -17,7 +17,13 @@ from django.utils import timezone
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
 from tests.learner_data import make_user
-from tests.xapi_journey import EVENTS, learner_journey, load_example_course
+from tests.xapi_journey import (
+    EVENTS,
+    ROLEPLAY_EVENTS,
+    learner_journey,
+    load_example_course,
+    roleplay_negotiation,
+)
 from training import lessons
 from training.models import Lesson, SimulationStep
 from xapi import sender
@@ -243,3 +249,40 @@ def test_the_status_page_shows_instructors_the_outbox_and_the_last_error(client,
     with override_settings(XAPI_LRS_URL=""):
         html = client.get("/instructor/xapi/").content.decode()
     assert "No learning record store is configured" in html
+
+
+def test_a_roleplay_proposal_and_agreement_are_statements_for_each_role_holder(
+    learner, other_learner, instructor
+):
+    with lrs_settings():
+        roleplay_negotiation(learner, other_learner, instructor)
+    rows = list(QueuedStatement.objects.order_by("pk"))
+    assert [r.verb for r in rows] == ["roleplay-proposal", "roleplay-agreement", "roleplay-agreement"]
+    assert ROLEPLAY_EVENTS == ["roleplay-proposal", "roleplay-agreement"]
+    for row in rows:
+        BaseXapiStatement.model_validate(row.statement)
+        assert row.statement["object"]["id"] == f"{BASE}/roleplays/river-talks"
+        assert row.statement["result"]["response"] == "monitoring[.]b[,]water[.]b"
+    proposal, *agreements = (r.statement for r in rows)
+    assert proposal["actor"]["account"]["name"] == str(learner.pk)
+    assert proposal["verb"]["id"] == "http://adlnet.gov/expapi/verbs/interacted"
+    assert proposal["context"]["extensions"][f"{BASE}/extensions/role"] == "north"
+    assert {s["actor"]["account"]["name"] for s in agreements} == {str(learner.pk), str(other_learner.pk)}
+    assert {s["context"]["extensions"][f"{BASE}/extensions/role"] for s in agreements} == {"north", "south"}
+    assert all(s["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed" for s in agreements)
+    assert all(s["result"]["success"] is True for s in agreements)
+    assert len({s["context"]["registration"] for s in (proposal, *agreements)}) == 1
+
+
+def test_with_no_lrs_a_roleplay_queues_nothing(learner, other_learner, instructor):
+    with override_settings(XAPI_LRS_URL=""):
+        roleplay_negotiation(learner, other_learner, instructor)
+    assert QueuedStatement.objects.count() == 0
+
+
+def test_deleting_an_account_deletes_its_statements(learner, other_learner):
+    queue_rows(2, learner)
+    queue_rows(1, other_learner)
+    learner.delete()
+    left = [row.statement["actor"]["account"]["name"] for row in QueuedStatement.objects.all()]
+    assert left == [str(other_learner.pk)]

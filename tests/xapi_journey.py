@@ -27,6 +27,8 @@ EVENTS = [
     "review-rated",
     "certificate-issued",
 ]
+# The role-play's events (roleplay_negotiation): a proposal, then the agreement (one statement per role-holder).
+ROLEPLAY_EVENTS = ["roleplay-proposal", "roleplay-agreement"]
 
 
 def load_example_course() -> Course:
@@ -105,3 +107,34 @@ def learner_journey(client, user, course: Course) -> None:
     play_simulation(client, simulation, user, ["dinner", "draft"])
     review_one(client, user)
     claim_certificate(client, course)
+
+
+def roleplay_negotiation(first, second, instructor) -> None:
+    """Two learners join a facilitated role-play (tests/roleplay_helpers.py's scenario) through the pages; the
+    first proposes a package in private talks and the second accepts it: an agreement."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from roleplay.models import Group, Proposal, Session
+    from tests.roleplay_helpers import load_scenario, make_cohort_with
+
+    roleplay = load_scenario()
+    cohort = make_cohort_with(instructor, first, second)
+    clients = {}
+    for user in (instructor, first, second):
+        clients[user.pk] = Client()
+        clients[user.pk].force_login(user)
+    tess, a, b = clients[instructor.pk], clients[first.pk], clients[second.pk]
+    ok(tess.post(reverse("roleplay_run_start"), {"roleplay": roleplay.pk, "cohort": cohort.pk}))
+    session = Session.objects.filter(roleplay=roleplay, cohort=cohort).latest("pk")
+    ok(a.post(reverse("roleplay_join_code", args=[session.code])))
+    ok(b.post(reverse("roleplay_join_code", args=[session.code])))
+    ok(tess.post(reverse("roleplay_run_assign", args=[session.pk])))
+    ok(tess.post(reverse("roleplay_run_clock", args=[session.pk]), {"action": "start"}))
+    ok(tess.post(reverse("roleplay_run_clock", args=[session.pk]), {"action": "advance"}))
+    group = Group.objects.get(session=session)
+    ok(a.post(reverse("roleplay_propose", args=[group.pk]), {"issue-water": "b", "issue-monitoring": "b"}))
+    proposal = Proposal.objects.get(group=group)
+    ok(b.post(reverse("roleplay_respond", args=[group.pk, proposal.pk]), {"answer": "accept"}))
+    group.refresh_from_db()
+    assert group.agreed_at is not None

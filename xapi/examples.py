@@ -12,6 +12,7 @@ from typing import Any
 
 from django.test import override_settings
 
+from roleplay.models import Group, Proposal, Role, RolePlay, Seat, Session
 from training.grading import CategorySpec, ChoiceSpec, Grade, QuestionSpec
 from training.models import (
     Certificate,
@@ -89,6 +90,20 @@ def _examples() -> list[tuple[str, str, dict[str, Any]]]:
     )
     ending = Node(key="framework", title="A shared framework", outcome="success")
     log = ReviewLog(rating=4, correct=True, reviewed_at=T0 + timedelta(days=3))
+    roleplay = RolePlay(slug="river-talks", title="The river talks")
+    session = Session(pk=5, roleplay=roleplay)
+    group = Group(
+        pk=9,
+        number=1,
+        agreed_package={"water": "b", "monitoring": "b"},
+        agreed_at=T0 + timedelta(days=4, minutes=40),
+    )
+    seat = Seat(role=Role(slug="north"))
+    proposal = Proposal(
+        package={"water": "b", "monitoring": "b"},
+        phase_index=1,
+        created_at=T0 + timedelta(days=4, minutes=35),
+    )
     certificate = Certificate(course=course, code="ABCDEFGHJKLMNPQR", issued_at=T0 + timedelta(days=10))
     return [
         (
@@ -150,6 +165,19 @@ def _examples() -> list[tuple[str, str, dict[str, Any]]]:
             "Review rating",
             "An answer on the review page (rated again or good) and a learner's change of rating (hard or easy)",
             statements.review_rated(user=user, question=question, log=log),
+        ),
+        (
+            "Role-play proposal",
+            "A role-holder puts a package on the table in a facilitated role-play (the response: issue[.]option "
+            "pairs)",
+            statements.roleplay_proposal(
+                user=user, session=session, group=group, seat=seat, proposal=proposal
+            ),
+        ),
+        (
+            "Role-play agreement",
+            "Every role of the group has accepted the same package: one statement for each role-holder",
+            statements.roleplay_agreement(user=user, session=session, group=group, role_slug="south"),
         ),
         (
             "Certificate issued",

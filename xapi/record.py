@@ -16,7 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from xapi import statements
-from xapi.outbox import queue
+from xapi.outbox import enabled, queue
 
 
 def lesson_viewed(*, user, lesson, when: datetime) -> None:
@@ -85,3 +85,38 @@ def certificate_issued(*, user, certificate) -> None:
         certificate=certificate,
         verify_url=verify_url,
     )
+
+
+def roleplay_proposal(*, user, session, group, seat, proposal) -> None:
+    queue(
+        "roleplay-proposal",
+        statements.roleplay_proposal,
+        user=user,
+        session=session,
+        group=group,
+        seat=seat,
+        proposal=proposal,
+    )
+
+
+def roleplay_agreement(*, session, group) -> None:
+    """One statement per role-holder of the group (one query for them, only when an LRS is configured)."""
+    if not enabled():
+        return
+    from roleplay.models import Participant
+
+    holders = (
+        Participant.objects.filter(group=group, seat__isnull=False, left_at__isnull=True)
+        .select_related("user", "seat__role")
+        .order_by("pk")
+    )
+    for participant in holders:
+        assert participant.seat is not None  # filtered above
+        queue(
+            "roleplay-agreement",
+            statements.roleplay_agreement,
+            user=participant.user,
+            session=session,
+            group=group,
+            role_slug=participant.seat.role.slug,
+        )

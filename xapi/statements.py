@@ -43,6 +43,7 @@ ACTIVITY_TYPES: dict[str, str] = {
     "simulation": "http://adlnet.gov/expapi/activities/simulation",
     "decision": "http://adlnet.gov/expapi/activities/interaction",
     "review": "http://id.tincanapi.com/activitytype/review",
+    "roleplay": "http://adlnet.gov/expapi/activities/simulation",
     "badge": "http://id.tincanapi.com/activitytype/badge",
 }
 
@@ -342,4 +343,51 @@ def certificate_issued(*, user, certificate, verify_url: str) -> dict[str, Any]:
         result={"completion": True, "success": True},
         parents=[course_activity(course)],
         extensions={extension("certificate-code"): certificate.code},
+    )
+
+
+def roleplay_activity(roleplay) -> dict[str, Any]:
+    return activity(f"roleplays/{roleplay.slug}", "roleplay", roleplay.title)
+
+
+def package_text(package: dict[str, str]) -> str:
+    """A negotiated package (issue slug → option key) in the matching response format: `issue[.]option[,]…`."""
+    return "[,]".join(f"{issue}[.]{option}" for issue, option in sorted(package.items()))
+
+
+def _roleplay_context(session, group, role_slug: str) -> dict[str, Any]:
+    return {
+        extension("role"): role_slug,
+        extension("group"): group.number,
+        extension("session"): registration("roleplay-sessions", session.pk),
+    }
+
+
+def roleplay_proposal(*, user, session, group, seat, proposal) -> dict[str, Any]:
+    """A role-holder puts a package (one option per issue) on the table in a facilitated role-play."""
+    return statement(
+        user,
+        "interacted",
+        roleplay_activity(session.roleplay),
+        proposal.created_at,
+        result={"response": package_text(proposal.package)},
+        registration_id=registration("roleplay-groups", group.pk),
+        extensions={
+            **_roleplay_context(session, group, seat.role.slug),
+            extension("phase"): proposal.phase_index,
+        },
+    )
+
+
+def roleplay_agreement(*, user, session, group, role_slug: str) -> dict[str, Any]:
+    """Every role of the group accepted the same package: the negotiation is completed with an agreement (one
+    statement for each role-holder)."""
+    return statement(
+        user,
+        "completed",
+        roleplay_activity(session.roleplay),
+        group.agreed_at,
+        result={"completion": True, "success": True, "response": package_text(group.agreed_package)},
+        registration_id=registration("roleplay-groups", group.pk),
+        extensions=_roleplay_context(session, group, role_slug),
     )
