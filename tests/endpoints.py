@@ -74,6 +74,7 @@ RULES: dict[str, Rule] = {
     ),
     "simulation_try": Rule(STAFF, GET),
     "instructor_readiness": Rule(STAFF, GET),
+    "markdown_preview": Rule(STAFF, POST, sample={"body": "A **bold** start."}),
     # The case library, module reflections and the capstone (issue 19)
     "case_list": Rule(PUBLIC, GET, why="the case library is reading material, like the tracks and glossary"),
     "case_detail": Rule(PUBLIC, GET, why="a case page is reading material, like a track page"),
@@ -206,6 +207,7 @@ PARAMS: dict[str, Callable[[World, str], Any]] = {
     "url": lambda world, before: "no-such-page/",
     # An LTI registration that does not exist: login initiation refuses it with a 400 page.
     "registration_uuid": lambda world, before: "5d0b5c1e-0000-4c55-9d1a-2f4b7c9e8a10",
+    "kind": lambda world, before: "lesson",  # instructor/preview/<kind>/: the preview of a lesson body
 }
 # Learner A's row of each learner-data model registered in the admin (training/models/learning.py), by model
 # name → World attribute. A new learner-data admin fails test_every_url_is_classified_… until it is added here.

@@ -18,6 +18,7 @@ from training.admin.forms import (
     ChoiceFormSet,
     CitationForm,
     MeterForm,
+    PositionedFormSet,
     QuestionAdminForm,
     QuizForm,
 )
@@ -63,6 +64,7 @@ def state(obj) -> str:
 
 class ObjectiveInline(ValidatedInline, admin.TabularInline):
     model = LearningObjective
+    formset = PositionedFormSet
     fields = ["position", "slug", "text", "archived"]
     readonly_fields = ["archived"]
 
@@ -155,6 +157,7 @@ def posted_categories(request, question) -> dict[str, str]:
 
 class CitationInline(ValidatedInline, admin.TabularInline):
     model = Citation
+    formset = PositionedFormSet
     form = CitationForm
     fields = ["position", "section", "paragraph", "reference", "locator"]
     extra = 0
@@ -171,12 +174,14 @@ class CitationInline(ValidatedInline, admin.TabularInline):
 
 class MeterInline(ValidatedInline, admin.TabularInline):
     model = Meter
+    formset = PositionedFormSet
     form = MeterForm
     fields = ["position", "key", "label", "min", "max", "start", "better"]
 
 
 class NodeInline(ValidatedInline, admin.TabularInline):
     model = Node
+    formset = PositionedFormSet
     fields = ["position", "key", "title", "is_ending", "outcome", "archived"]
     readonly_fields = ["archived"]
     show_change_link = True
@@ -185,6 +190,7 @@ class NodeInline(ValidatedInline, admin.TabularInline):
 
 class OptionInline(ValidatedInline, admin.StackedInline):
     model = Option
+    formset = PositionedFormSet
     fk_name = "node"
     fields = [
         ("position", "key", "recommended", "archived"),
@@ -209,6 +215,7 @@ class OptionInline(ValidatedInline, admin.StackedInline):
 
 class SectionInline(ValidatedInline, admin.TabularInline):
     model = SourceSection
+    formset = PositionedFormSet
     fields = ["position", "heading", "paragraphs"]
 
 
@@ -305,6 +312,7 @@ class LearningObjectiveAdmin(ContentAdmin):
 
 @admin.register(Lesson)
 class LessonAdmin(ContentAdmin):
+    preview = ("body", "lesson")
     list_display = ["title", "slug", "module", "position", "minutes", state]
     list_display_links = ["title"]
     list_editable = ["position"]
@@ -338,6 +346,7 @@ class QuizAdmin(ContentAdmin):
 
 @admin.register(Question)
 class QuestionAdmin(ContentAdmin):
+    preview = ("scenario", "question")
     form = QuestionAdminForm
     list_display = ["short_prompt", "slug", "kind", "where", "position", state]
     list_display_links = ["short_prompt"]
@@ -433,6 +442,7 @@ class MeterAdmin(ContentAdmin):
 
 @admin.register(Node)
 class NodeAdmin(ContentAdmin):
+    preview = ("situation", "node")
     list_display = ["title", "key", "simulation", "position", "is_ending", "outcome", "archived"]
     list_display_links = ["title"]
     list_editable = ["position"]

@@ -61,18 +61,30 @@ class CategoryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["key"].required = False
         self.fields["key"].help_text = "Optional: made from the label (`track-i` for “Track I”)."
-        self.fields["position"].required = False
 
 
-class CategoryFormSet(forms.BaseInlineFormSet):
+class PositionedFormSet(forms.BaseInlineFormSet):
+    """Inline rows whose `position` may be left empty: a new row takes its place on the page."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "position" in form.fields:
+            form.fields["position"].required = False
+
+    def clean(self):
+        super().clean()
+        for place, form in enumerate(_kept(self)):
+            if "position" in form.fields and form.cleaned_data.get("position") is None:
+                _fill(form, "position", place)
+
+
+class CategoryFormSet(PositionedFormSet):
     def clean(self):
         super().clean()
         for index, form in enumerate(_kept(self)):
             data = form.cleaned_data
             if not data.get("key"):
                 _fill(form, "key", slugify(data.get("label") or "")[:50] or f"category-{index + 1}")
-            if data.get("position") is None:
-                _fill(form, "position", index)
 
 
 class ChoiceForm(forms.ModelForm):
@@ -93,8 +105,6 @@ class ChoiceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["key"].required = False
         self.fields["key"].help_text = "Optional: a, b, c… in order."
-        if "position" in self.fields:
-            self.fields["position"].required = False
         if self.instance.pk and self.instance.category_id:
             self.initial.setdefault("category_key", self.instance.category.key)
 
@@ -117,20 +127,18 @@ class ChoiceForm(forms.ModelForm):
         return super().save(commit)
 
 
-class ChoiceFormSet(forms.BaseInlineFormSet):
+class ChoiceFormSet(PositionedFormSet):
     def clean(self):
         super().clean()
         kept = _kept(self)
         taken = {form.cleaned_data.get("key") for form in kept} - {"", None}
         index = 0
-        for place, form in enumerate(kept):
+        for form in kept:
             if not form.cleaned_data.get("key"):
                 while default_choice_key(index) in taken:
                     index += 1
                 _fill(form, "key", default_choice_key(index))
                 taken.add(default_choice_key(index))
-            if form.cleaned_data.get("position") is None and "position" in form.fields:
-                _fill(form, "position", place)
 
 
 def _kept(formset) -> list:

@@ -302,6 +302,14 @@ SMALL_TEXT: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 }
 
 
+def markdown_widget(db_field, *, rows: int) -> forms.Textarea | None:
+    """A comfortable textarea for the Markdown fields (their help text says "Markdown"), the full width of
+    the form; None for other fields."""
+    if isinstance(db_field, models.TextField) and str(db_field.help_text).startswith("Markdown"):
+        return forms.Textarea(attrs={"rows": rows, "class": "markdown-field"})
+    return None
+
+
 class Rejected(Exception):
     """The edit would make the curriculum invalid; the transaction it ran in must roll back."""
 
@@ -370,6 +378,12 @@ class ValidatedInline(InlineModelAdmin):
     formfield_overrides = SMALL_TEXT
     extra = 0
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        widget = markdown_widget(db_field, rows=4)
+        if widget is not None:
+            kwargs["widget"] = widget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_formset(self, request, obj=None, **kwargs):
         formset_class = super().get_formset(request, obj, **kwargs)
         kind = {Choice: "choice", Category: "category", Meter: "meter", Node: "node", Option: "option"}.get(
@@ -415,6 +429,26 @@ class ContentAdmin(admin.ModelAdmin):
     # Each inline kind this admin shows claims the problems about its rows; the main form takes the rest.
     inline_kinds: tuple[str, ...] = ()
 
+    # (field, kind): the Markdown field previewed as a learner sees it (training.views.authoring.PREVIEW_KINDS).
+    preview: tuple[str, str] | None = None
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        widget = markdown_widget(db_field, rows=14)
+        if widget is not None:
+            if self.preview and db_field.name == self.preview[0]:
+                # Refreshed by htmx as the author types (debounced); the Preview button does it without JS.
+                widget.attrs.update(
+                    {
+                        "hx-post": reverse("markdown_preview", args=[self.preview[1]]),
+                        "hx-trigger": "input changed delay:600ms, load",
+                        "hx-target": "#markdown-preview",
+                        "hx-include": "[name=csrfmiddlewaretoken]",
+                        "aria-describedby": "markdown-preview-heading",
+                    }
+                )
+            kwargs["widget"] = widget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     # The form: the second pass shows the problems of a rejected save.
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -448,6 +482,8 @@ class ContentAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), **self.problems_context(request, object_id)}
+        if self.preview:
+            extra_context["preview_url"] = reverse("markdown_preview", args=[self.preview[1]])
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except Rejected as exc:

@@ -11,6 +11,7 @@ urlpatterns = [
         authoring.course_readiness_page,
         name="instructor_readiness",
     ),
+    path("instructor/preview/<slug:kind>/", authoring.markdown_preview, name="markdown_preview"),
     path("instructor/cohorts/new/", instructor.cohort_create, name="instructor_cohort_create"),
     path("instructor/cohorts/<int:pk>/", instructor.cohort_detail, name="instructor_cohort"),
     path("instructor/cohorts/<int:pk>/objectives/", instructor.objectives, name="instructor_objectives"),

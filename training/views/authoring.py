@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from training import simulation_tryout as tryout
-from training.markup import render_markdown
+from training.markup import check_markdown, render_markdown
 from training.models import Course, Simulation
 from training.permissions import instructor_required, is_instructor
 from training.readiness import course_readiness
@@ -122,3 +122,32 @@ def simulation_try(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         options=tryout.options_at(try_state) if not node.is_ending else [],
     )
     return render(request, "training/simulation_try.html", context, status=status)
+
+
+# Live preview of a Markdown field in the admin (htmx as the author types; a Preview button without JS) -----
+
+# kind → (the admin form's field, the heading level the learner page gives the text, what the text is)
+PREVIEW_KINDS: dict[str, tuple[str, int, str]] = {
+    "lesson": ("body", 2, "lesson body"),
+    "question": ("scenario", 3, "question scenario"),
+    "node": ("situation", 3, "node situation"),
+}
+
+
+@instructor_required
+@require_POST
+def markdown_preview(request: HtmxHttpRequest, kind: str) -> HttpResponse:
+    """The field's text as a learner will see it, rendered by the app's own Markdown pipeline, with the
+    loader's Markdown problems (an unknown `[[term]]`, raw HTML…)."""
+    if kind not in PREVIEW_KINDS:
+        raise Http404("No preview of that kind.")
+    field, heading_level, label = PREVIEW_KINDS[kind]
+    text = request.POST.get(field, "")[:100_000]
+    context = {
+        "label": label,
+        "html": render_markdown(text, heading_level=heading_level, id_prefix="preview"),
+        "problems": check_markdown(text),
+        "empty": not text.strip(),
+    }
+    template = "training/markdown_preview.html" + ("#preview" if request.htmx else "")
+    return render(request, template, context)
