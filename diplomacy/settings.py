@@ -93,6 +93,11 @@ ROOT_URLCONF = "diplomacy.urls"
 WSGI_APPLICATION = "diplomacy.wsgi.application"
 ASGI_APPLICATION = "diplomacy.asgi.application"
 
+# What the site calls itself (header, page titles, footer, the catalogue), whatever courses it serves.
+SITE_NAME = env_str("SITE_NAME", "Diplomacy Tracks")
+SITE_TAGLINE = env_str("SITE_TAGLINE", "Interactive courses in official and unofficial diplomacy.")
+SITE_FOOTER = env_str("SITE_FOOTER", "Course content is written for learning and cites its sources.")
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -105,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "training.context_processors.navigation",
                 "lms.context_processors.lti",
+                "training.context_processors.site",
             ],
         },
     },

@@ -85,10 +85,17 @@ RULES: dict[str, Rule] = {
     "instructor_reflections": Rule(STAFF, GET),
     # Learner pages (issue 5): the content is public so visitors can see what they would learn; answering
     # and completing ask them to log in.
-    "track_list": Rule(PUBLIC, GET, why="the tracks are reference pages open to visitors"),
-    "track_compare": Rule(PUBLIC, GET, why="reference page"),
-    "track_detail": Rule(PUBLIC, GET, why="reference page"),
-    "glossary": Rule(PUBLIC, GET, why="reference page"),
+    "track_list": Rule(PUBLIC, GET, why="redirects into the current course's tracks"),
+    "track_compare": Rule(PUBLIC, GET, why="redirects into the current course's comparison"),
+    "track_detail": Rule(PUBLIC, GET, why="redirects to the track's page in its course"),
+    "glossary": Rule(PUBLIC, GET, why="redirects into the current course's glossary"),
+    # Courses (issue 14): the catalogue and each course's pages are open to visitors, like the path.
+    "course_list": Rule(PUBLIC, GET, why="the catalogue shows visitors what they could learn"),
+    "course_detail": Rule(PUBLIC, GET, why="a course's path, tracks and glossary, as on the home page"),
+    "course_glossary": Rule(PUBLIC, GET, why="reference page"),
+    "course_tracks": Rule(PUBLIC, GET, why="reference page"),
+    "course_track_compare": Rule(PUBLIC, GET, why="reference page"),
+    "course_track": Rule(PUBLIC, GET, why="reference page"),
     "lesson_detail": Rule(PUBLIC, GET, why="lessons are readable before signing up"),
     "lesson_check": Rule(LOGIN, POST),
     "lesson_complete": Rule(LOGIN, POST),
@@ -181,6 +188,9 @@ OBJECT_BY_SEGMENT: dict[str, str] = {
 PARAMS: dict[str, Callable[[World, str], Any]] = {
     "slug": lambda world, before: world.object_after(before).slug,
     "course_slug": lambda world, before: world.object_after(before).slug,
+    "track_slug": lambda world, before: (
+        world.object_after(before).slug
+    ),  # courses/<slug>/tracks/<track_slug>/
     "pk": lambda world, before: world.object_after(before).pk,
     "code": lambda world, before: world.object_after(before).code,
     "question_id": lambda world, before: world.check.pk,  # lessons/<slug>/checks/<question_id>/

@@ -24,7 +24,7 @@ LESSON = "/lessons/example-what-is-a-back-channel/"
 DRAFT_LESSON = "/lessons/example-when-channels-fail/"
 QUIZ = "/quizzes/example-check/"
 PATH = "/"
-GLOSSARY = "/glossary/"
+GLOSSARY = "/courses/example-course/glossary/"
 
 
 def example_text() -> str:

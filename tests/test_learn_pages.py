@@ -191,8 +191,11 @@ def cold_and_warm(client, url: str) -> tuple[int, int]:
     return len(cold.captured_queries), len(warm.captured_queries)
 
 
-@pytest.mark.parametrize("url", ["/", "/lessons/lesson-a/", "/tracks/", "/glossary/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/lessons/lesson-a/", "/courses/{}/", "/courses/{}/tracks/", "/courses/{}/glossary/"]
+)
 def test_learner_pages_run_a_bounded_number_of_queries(client, course, learner, url):
+    url = url.format(course.slug)
     client.force_login(learner)
     _grow_course(course, 10, 0, learner)
     client.get(url)  # the first visit of a lesson records the view once
@@ -226,14 +229,16 @@ def tracks(course):
     return one, two
 
 
-def test_track_list_links_every_published_track(client, tracks):
-    html = client.get(reverse("track_list")).content.decode()
-    assert 'href="/tracks/track-1/"' in html and 'href="/tracks/track-2/"' in html
+def test_track_list_links_every_published_track(client, course, tracks):
+    html = client.get(reverse("course_tracks", args=[course.slug])).content.decode()
+    base = f"/courses/{course.slug}/tracks"
+    assert f'href="{base}/track-1/"' in html and f'href="{base}/track-2/"' in html
+    assert f"<h1>Tracks of {course.title}</h1>" in html
     assert "Hidden track" not in html
 
 
-def test_track_page_shows_definition_strengths_limits_and_tagged_content(client, tracks):
-    response = client.get(reverse("track_detail", args=["track-1"]))
+def test_track_page_shows_definition_strengths_limits_and_tagged_content(client, course, tracks):
+    response = client.get(reverse("course_track", args=[course.slug, "track-1"]))
     html = response.content.decode()
     assert response.status_code == 200
     for text in (
@@ -248,11 +253,11 @@ def test_track_page_shows_definition_strengths_limits_and_tagged_content(client,
     ):
         assert text in html
     assert "Right move" not in html  # questions are listed by prompt, never with their options
-    assert client.get(reverse("track_detail", args=["hidden-track"])).status_code == 404
+    assert client.get(reverse("course_track", args=[course.slug, "hidden-track"])).status_code == 404
 
 
-def test_comparison_table_has_a_row_per_dimension_and_a_column_per_track(client, tracks):
-    html = client.get(reverse("track_compare")).content.decode()
+def test_comparison_table_has_a_row_per_dimension_and_a_column_per_track(client, course, tracks):
+    html = client.get(reverse("course_track_compare", args=[course.slug])).content.decode()
     assert '<th scope="row">Formality</th><td>Formal</td><td>Informal</td>' in html
     assert '<th scope="row">Risks</th><td>Deadlock</td><td>No authority</td>' in html
 
@@ -260,8 +265,9 @@ def test_comparison_table_has_a_row_per_dimension_and_a_column_per_track(client,
 def test_glossary_lists_terms_with_anchors(client, course):
     f.make_glossary_term(course, slug="back-channel", term="Back channel", definition="A *quiet* line.")
     f.make_glossary_term(course, slug="old-term", term="Old", archived=True)
-    html = client.get(reverse("glossary")).content.decode()
+    html = client.get(reverse("course_glossary", args=[course.slug])).content.decode()
     assert 'id="back-channel"' in html and "<em>quiet</em>" in html
+    assert f"<h1>Glossary of {course.title}</h1>" in html
     assert "Old" not in html
 
 
@@ -310,7 +316,8 @@ def test_lesson_page_shows_objectives_minutes_body_glossary_and_citations(client
         'popovertarget="term-back-channel-' in html
         and "<strong>Back channel</strong>: A <em>quiet</em> line." in html
     )
-    assert '<a class="term-link" href="/glossary/#unknown-term">unknown-term</a>' in html
+    glossary = f"/courses/{lesson.module.course.slug}/glossary/"
+    assert f'<a class="term-link" href="{glossary}#unknown-term">unknown-term</a>' in html
     assert "Source: Introduction, ¶2" in html
     assert '<a href="https://example.org/primer">Reference: Tracks primer, USIP (2019)</a>' in html
     assert "Next: Lesson B" in html

@@ -93,7 +93,7 @@ def site(django_db_setup, django_db_blocker):
             pages = {
                 "home": ("/", learner),
                 "track": (track.get_absolute_url(), learner),
-                "glossary": ("/glossary/", learner),
+                "glossary": (f"/courses/{course.slug}/glossary/", learner),
                 "lesson": (lesson.get_absolute_url(), learner),
                 "quiz intro": (quiz.get_absolute_url(), learner),
                 "quiz question": (f"{quiz.get_absolute_url()}attempts/{attempt.pk}/questions/1/", learner),

@@ -96,7 +96,7 @@ def served_before_answering(client, lesson, practice, assessment) -> dict[str, s
 
     get("home", "/")
     get("lesson", lesson.get_absolute_url())
-    get("track", reverse("track_detail", args=["t1"]))
+    get("track", reverse("course_track", args=[lesson.course.slug, "t1"]))
     for quiz in (practice, assessment):
         get(f"{quiz.slug} intro", quiz.get_absolute_url())
         client.post(reverse("quiz_start", args=[quiz.slug]))

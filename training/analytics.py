@@ -18,18 +18,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Max, Q, QuerySet, Sum, Value
+from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Floor, Least, RowNumber
 from django.utils.text import Truncator
 
+from training import mastery as mastery_rules
+from training import standing as standing_rules
 from training.models import (
     Choice,
     Cohort,
     CohortMembership,
     LearningObjective,
-    Lesson,
-    LessonProgress,
     Node,
     Option,
     Question,
@@ -40,12 +40,12 @@ from training.models import (
     SimulationRun,
     SimulationStep,
 )
+from training.progress import cached_course_content
+from training.standing import Standing
 
 BUCKETS = 10  # score distribution: 0–9.9 %, 10–19.9 %, …, 90–100 %
 HARD_FACILITY = 30.0  # percent: most learners fail the question
 WEAK_DISCRIMINATION = 0.2  # below this, the question does not separate stronger from weaker learners
-# The share of right answers that puts an objective "at 80 %" on the instructor table (not a mastery level).
-OBJECTIVE_AT_80_PERCENT = 80.0
 # A distractor (a wrong option of a single or select-all question) that no first attempt picked is flagged
 # once the question has this many first-attempt responses: with fewer, nobody picking it may be chance
 # (an option a fair share of learners would pick, 5 %, goes unpicked by 20 learners about a third of the time).
@@ -424,40 +424,46 @@ def simulation_stats(cohort: Cohort, simulation: Simulation) -> SimulationStats:
 
 @dataclass
 class LearnerRow:
+    """One learner of the cohort with the figures of their own dashboard (training.standing)."""
+
     user_id: int
     username: str
     joined_at: object
-    lessons_done: int
-    quizzes_passed: int
+    standing: Standing
     attempts: int
-    simulations_finished: int
-    objectives_at_80: int
     last_active: object
     totals: dict
 
     @property
-    def mastery(self) -> float | None:
-        return _percent(self.objectives_at_80, self.totals["objectives"])
+    def progress(self) -> int:
+        return self.standing.progress
 
     @property
-    def progress(self) -> float:
-        total = self.totals["lessons"] + self.totals["quizzes"]
-        return 100.0 * (self.lessons_done + self.quizzes_passed) / total if total else 0.0
+    def mastery(self) -> int | None:
+        return self.standing.mastery_percent
+
+    @property
+    def lessons_done(self) -> int:
+        return self.standing.lessons_done
+
+    @property
+    def quizzes_passed(self) -> int:
+        return self.standing.quizzes_passed
+
+    @property
+    def simulations_finished(self) -> int:
+        return self.standing.simulations_finished
 
     @property
     def status(self) -> str:
-        if not self.lessons_done and not self.attempts and not self.simulations_finished:
-            return "not-started"
-        if self.totals["lessons"] + self.totals["quizzes"] and self.progress >= 100:
-            return "completed"
-        return "in-progress"
+        return self.standing.status
 
     @property
     def status_label(self) -> str:
-        return STATUSES[self.status]
+        return self.standing.status_label
 
 
-STATUSES = {"not-started": "Not started", "in-progress": "In progress", "completed": "Completed"}
+STATUSES = standing_rules.STATUSES
 SORTS = {
     "name": lambda row: row.username.lower(),
     "progress": lambda row: row.progress,
@@ -465,86 +471,53 @@ SORTS = {
     "quizzes": lambda row: row.quizzes_passed,
     "attempts": lambda row: row.attempts,
     "simulations": lambda row: row.simulations_finished,
-    "mastery": lambda row: row.mastery or 0.0,
-    "joined": lambda row: row.joined_at,
-    "active": lambda row: (row.last_active is not None, row.last_active or row.joined_at),
+    "mastery": lambda row: -1 if row.mastery is None else row.mastery,
+    "active": lambda row: row.last_active.timestamp() if row.last_active else 0,
 }
 
 
 def learner_rows(
     cohort: Cohort, *, search: str = "", status: str = "", sort: str = "name", with_mastery: bool = True
 ) -> list[LearnerRow]:
-    """One row per learner of the cohort: progress through the course and mastery. Six queries.
+    """One row per learner of the cohort with the figures their own dashboard shows: progress, mastery and
+    status come from training.standing (one definition), so the instructor sees what the learner sees.
 
-    Mastery is the costliest figure (every answer of every learner, by objective): with `with_mastery=False`
-    it is left out unless the rows are sorted by it, and `add_mastery` fills it for the rows shown.
-
-    Progress counts published lessons completed and published quizzes passed. Mastery counts the course's
-    learning objectives where at least OBJECTIVE_AT_80_PERCENT % of the learner's quiz answers to questions tagged
-    with the objective are correct (see docs/analytics.md).
+    Mastery reads every answer of every learner: with `with_mastery=False` it is left out unless the rows are
+    sorted by it (or the completion rule needs it for the status), and `add_mastery` fills it for the rows
+    shown. A fixed number of queries whatever the cohort's size (training.standing.standings, plus the
+    memberships, the totals and the latest activity).
     """
     course = cohort.course
-    # What the learners can see and complete (the same rule as their own progress page).
-    lessons = Lesson.objects.visible().filter(course=course)
-    quizzes = Quiz.objects.visible().filter(course=course)
+    content = cached_course_content(course)
     totals = {
-        "lessons": lessons.count(),
-        "quizzes": quizzes.count(),
-        "objectives": LearningObjective.objects.active().filter(course=course).count(),
+        "lessons": len(content.path.lessons),
+        "quizzes": len(content.path.quizzes),
+        "simulations": len(content.path.simulations),
+        "objectives": len(content.mastery.objectives),
     }
-    memberships = CohortMembership.objects.filter(cohort=cohort).select_related("user")
+    memberships = list(CohortMembership.objects.filter(cohort=cohort).select_related("user"))
     if search:
-        memberships = memberships.filter(user__username__icontains=search)
-    user_ids = memberships.values("user_id")
-    by_user: dict[int, dict] = defaultdict(dict)
-    for row in (
-        LessonProgress.objects.filter(user_id__in=user_ids, lesson__in=lessons, completed_at__isnull=False)
-        .values("user_id")
-        .annotate(done=Count("lesson_id", distinct=True), last=Max("completed_at"))
-        .order_by()
-    ):
-        by_user[row["user_id"]].update(lessons=row["done"], last_lesson=row["last"])
-    for row in (
-        QuizAttempt.objects.filter(user_id__in=user_ids, quiz__course=course, submitted_at__isnull=False)
-        .values("user_id")
-        .annotate(
-            attempts=Count("id"),
-            passed=Count("quiz_id", distinct=True, filter=Q(passed=True, quiz__in=quizzes)),
-            last=Max("submitted_at"),
-        )
-        .order_by()
-    ):
-        by_user[row["user_id"]].update(attempts=row["attempts"], passed=row["passed"], last_quiz=row["last"])
-    for row in (
-        SimulationRun.objects.reached_an_ending()
-        .filter(user_id__in=user_ids, simulation__course=course)
-        .values("user_id")
-        .annotate(finished=Count("simulation_id", distinct=True), last=Max("finished_at"))
-        .order_by()
-    ):
-        by_user[row["user_id"]].update(simulations=row["finished"], last_sim=row["last"])
+        memberships = [m for m in memberships if search.lower() in m.user.get_username().lower()]
+    user_ids = [membership.user_id for membership in memberships]
+    figures = standing_rules.standings(
+        course, user_ids, content=content, with_mastery=with_mastery or sort.lstrip("-") == "mastery"
+    )
     rows = []
     for membership in memberships:
-        data = by_user.get(membership.user_id, {})
-        times = [t for key in ("last_lesson", "last_quiz", "last_sim") if (t := data.get(key))]
+        figure = figures[membership.user_id]
         rows.append(
             LearnerRow(
                 user_id=membership.user_id,
                 username=membership.user.get_username(),
                 joined_at=membership.joined_at,
-                lessons_done=data.get("lessons", 0),
-                quizzes_passed=data.get("passed", 0),
-                attempts=data.get("attempts", 0),
-                simulations_finished=data.get("simulations", 0),
-                objectives_at_80=0,
-                last_active=max(times) if times else None,
+                standing=figure,
+                attempts=figure.submitted_attempts,
+                last_active=figure.last_active,
                 totals=totals,
             )
         )
     if status in STATUSES:
         rows = [row for row in rows if row.status == status]
-    if with_mastery or sort.lstrip("-") == "mastery":
-        add_mastery(cohort, rows, user_ids=user_ids)
     descending = sort.startswith("-")
     key = SORTS.get(sort.lstrip("-"), SORTS["name"])
     rows.sort(key=SORTS["name"])  # ties stay in name order either way (sort is stable)
@@ -552,26 +525,18 @@ def learner_rows(
     return rows
 
 
-def add_mastery(cohort: Cohort, rows: list[LearnerRow], *, user_ids=None) -> None:
-    """Fill `objectives_at_80` of the rows: one aggregate query over the learners' quiz answers."""
-    if user_ids is None:
-        user_ids = [row.user_id for row in rows]
-    at_80: dict[int, int] = defaultdict(int)
-    for row in (
-        Response.objects.filter(
-            LearningObjective.objects.active_q("question__objectives__"),
-            attempt__user_id__in=user_ids,
-            attempt__submitted_at__isnull=False,
-            question__objectives__course=cohort.course,
+def add_mastery(cohort: Cohort, rows: list[LearnerRow]) -> None:
+    """Fill in the mastery of rows made without it (one query: the answers of these learners)."""
+    missing = [row for row in rows if row.standing.mastery is None]
+    if not missing:
+        return
+    course = cohort.course
+    content = cached_course_content(course)
+    answers = mastery_rules.answers_by_user([row.user_id for row in missing], course=course)
+    for row in missing:
+        row.standing.mastery = mastery_rules.load_mastery(
+            None, course, content=content.mastery, answers=answers.get(row.user_id, [])
         )
-        .values("attempt__user_id", "question__objectives")
-        .annotate(n=Count("id"), right=Count("id", filter=Q(correct=True)))
-        .order_by()
-    ):
-        if row["n"] and 100.0 * row["right"] / row["n"] >= OBJECTIVE_AT_80_PERCENT:
-            at_80[row["attempt__user_id"]] += 1
-    for learner in rows:
-        learner.objectives_at_80 = at_80.get(learner.user_id, 0)
 
 
 def objective_mastery(cohort: Cohort) -> list[tuple[LearningObjective, int, int, float | None]]:

@@ -1,7 +1,8 @@
-"""Values the navigation needs on every page: the review count and whether to show the instructor area."""
+"""Values every page needs: the navigation's review count and instructor link; the site's name and footer."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -19,4 +20,13 @@ def navigation(request: HttpRequest) -> dict:
         # The review queue's own count: cards of questions the learner can see, not held back by an open
         # assessment attempt (training.review.due_cards).
         "review_due_count": SimpleLazyObject(lambda: review.due_count(user)),
+    }
+
+
+def site(request: HttpRequest) -> dict:
+    """The site's name, tagline and footer (settings SITE_NAME, SITE_TAGLINE, SITE_FOOTER): no query."""
+    return {
+        "site_name": settings.SITE_NAME,
+        "site_tagline": settings.SITE_TAGLINE,
+        "site_footer": settings.SITE_FOOTER,
     }

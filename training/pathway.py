@@ -183,45 +183,75 @@ def learning_path(user, *, courses=None, content: PathContent | None = None) -> 
         if not courses:
             return []
         content = path_content(courses)
+    state = PathState()
+    if user is not None and user.is_authenticated:
+        state = path_states([user.pk], content).get(user.pk, state)
+    return build_paths(content, state)
+
+
+@dataclass
+class PathState:
+    """One learner's rows the path's statuses come from (path_states)."""
+
+    lessons: dict[int, str] = field(default_factory=dict)  # lesson id → DONE | IN_PROGRESS
+    quizzes: dict[int, dict] = field(default_factory=dict)  # quiz id → attempts, open, passes, best
+    simulations: dict[int, dict] = field(default_factory=dict)  # simulation id → open, finished, last
+    last_completed: Any = None  # the newest lesson completion (the instructor's "last active")
+
+
+def path_states(user_ids: list[int], content: PathContent) -> dict[int, PathState]:
+    """The learners' states on the path's items: four queries whatever the number of learners, each grouped
+    by learner in the database (the learner's own path and the instructor's learner table use it)."""
+    states: dict[int, PathState] = {user_id: PathState() for user_id in user_ids}
+    lesson_ids = [x.pk for x in content.lessons]
+    for row in LessonProgress.objects.filter(user_id__in=user_ids, lesson_id__in=lesson_ids).values(
+        "user_id", "lesson_id", "completed_at"
+    ):
+        state = states[row["user_id"]]
+        state.lessons[row["lesson_id"]] = DONE if row["completed_at"] else IN_PROGRESS
+        if row["completed_at"] and (
+            state.last_completed is None or row["completed_at"] > state.last_completed
+        ):
+            state.last_completed = row["completed_at"]
+    for user_id, lesson_id in (
+        CheckAnswer.objects.filter(user_id__in=user_ids, question__lesson_id__in=lesson_ids)
+        .values_list("user_id", "question__lesson_id")
+        .distinct()
+    ):
+        states[user_id].lessons.setdefault(lesson_id, IN_PROGRESS)
+    for row in (
+        QuizAttempt.objects.filter(user_id__in=user_ids, quiz_id__in=[x.pk for x in content.quizzes])
+        .values("user_id", "quiz_id")
+        .annotate(
+            attempts=Count("pk"),
+            open=Count("pk", filter=Q(submitted_at__isnull=True)),
+            passes=Count("pk", filter=Q(passed=True)),
+            best=Max("percent"),
+        )
+        .order_by()
+    ):
+        states[row["user_id"]].quizzes[row["quiz_id"]] = row
+    for row in (
+        SimulationRun.objects.filter(
+            user_id__in=user_ids, simulation_id__in=[x.pk for x in content.simulations]
+        )
+        .values("user_id", "simulation_id")
+        .annotate(
+            open=Count("pk", filter=Q(finished_at__isnull=True)),
+            finished=Count("finished_at"),
+            last=Max("finished_at", filter=Q(ending__isnull=False)),
+        )
+        .order_by()
+    ):
+        states[row["user_id"]].simulations[row["simulation_id"]] = row
+    return states
+
+
+def build_paths(content: PathContent, learner: PathState) -> list[CoursePath]:
+    """Pure: the courses' paths with one learner's statuses (an empty state: a visitor's path)."""
     courses, modules, lessons = content.courses, content.modules, content.lessons
     simulations, quizzes = content.simulations, cast("list[QuizWithCount]", content.quizzes)
-
-    lesson_state: dict[int, str] = {}
-    quiz_state: dict[int, dict] = {}
-    sim_state: dict[int, dict] = {}
-    if user is not None and user.is_authenticated:
-        for row in (
-            LessonProgress.objects.for_user(user)
-            .filter(lesson_id__in=[x.pk for x in lessons])
-            .values("lesson_id", "completed_at")
-        ):
-            lesson_state[row["lesson_id"]] = DONE if row["completed_at"] else IN_PROGRESS
-        for lesson_id in (
-            CheckAnswer.objects.for_user(user)
-            .filter(question__lesson_id__in=[x.pk for x in lessons])
-            .values_list("question__lesson_id", flat=True)
-            .distinct()
-        ):
-            lesson_state.setdefault(lesson_id, IN_PROGRESS)
-        for row in (
-            QuizAttempt.objects.for_user(user)
-            .filter(quiz_id__in=[x.pk for x in quizzes])
-            .values("quiz_id")
-            .annotate(
-                attempts=Count("pk"),
-                open=Count("pk", filter=Q(submitted_at__isnull=True)),
-                passes=Count("pk", filter=Q(passed=True)),
-                best=Max("percent"),
-            )
-        ):
-            quiz_state[row["quiz_id"]] = row
-        for row in (
-            SimulationRun.objects.for_user(user)
-            .filter(simulation_id__in=[x.pk for x in simulations])
-            .values("simulation_id")
-            .annotate(open=Count("pk", filter=Q(finished_at__isnull=True)), finished=Count("finished_at"))
-        ):
-            sim_state[row["simulation_id"]] = row
+    lesson_state, quiz_state, sim_state = learner.lessons, learner.quizzes, learner.simulations
 
     by_module: dict[int, ModulePath] = {module.pk: ModulePath(module=module) for module in modules}
     for lesson in lessons:

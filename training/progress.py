@@ -25,12 +25,10 @@ from django.db.models import (
 )
 from django.urls import NoReverseMatch, reverse
 
-from training import capstones as capstone_rules
-from training import certificates, pathway, review
+from training import certificates, pathway, review, standing
 from training import mastery as mastery_rules
 from training.activity import Activity, days_active, recent_activity
 from training.calibration import CalibrationChart, Level, calibration_chart, calibration_for_user
-from training.completion import CompletionRule
 from training.content_cache import cached, make_key
 from training.models import (
     Capstone,
@@ -227,6 +225,7 @@ class Dashboard:
     next_review: datetime | None = None
     eligibility: certificates.Eligibility | None = None
     certificate: object | None = None
+    standing: standing.Standing | None = None
 
     @property
     def continue_item(self) -> pathway.PathItem | None:
@@ -282,18 +281,25 @@ class AttemptStats:
     passes_submitted: int = 0  # submitted attempts marked passed
     latest: float | None = None  # the latest submitted attempt's percent
     latest_passed: bool | None = None
+    last_submitted: datetime | None = None
 
 
 def attempt_stats(user, quizzes: list[Quiz]) -> dict[int, AttemptStats]:
     """Per quiz: the learner's submitted attempts, best and latest score, passes (one aggregate query)."""
+    return attempt_stats_by_user([user.pk], quizzes).get(user.pk, {})
+
+
+def attempt_stats_by_user(user_ids, quizzes: list[Quiz]) -> dict[int, dict[int, AttemptStats]]:
+    """attempt_stats() of several learners (learner id → quiz id → stats): one aggregate query."""
     if not quizzes:
         return {}
     submitted = Q(submitted_at__isnull=False)
-    latest = QuizAttempt.objects.filter(user=user, quiz=OuterRef("quiz_id"), submitted_at__isnull=False)
-    latest = latest.order_by("-submitted_at", "-pk")
+    latest = QuizAttempt.objects.filter(
+        user=OuterRef("user_id"), quiz=OuterRef("quiz_id"), submitted_at__isnull=False
+    ).order_by("-submitted_at", "-pk")
     rows = (
-        QuizAttempt.objects.filter(user=user, quiz_id__in=[quiz.pk for quiz in quizzes])
-        .values("quiz_id")
+        QuizAttempt.objects.filter(user_id__in=user_ids, quiz_id__in=[quiz.pk for quiz in quizzes])
+        .values("user_id", "quiz_id")
         .annotate(
             n_submitted=Count("pk", filter=submitted),
             best=Max("percent", filter=submitted),
@@ -301,20 +307,22 @@ def attempt_stats(user, quizzes: list[Quiz]) -> dict[int, AttemptStats]:
             passes_submitted=Count("pk", filter=submitted & Q(passed=True)),
             latest=Subquery(latest.values("percent")[:1]),
             latest_passed=Subquery(latest.values("passed")[:1]),
+            last_submitted=Max("submitted_at", filter=submitted),
         )
         .order_by()
     )
-    return {
-        row["quiz_id"]: AttemptStats(
+    result: dict[int, dict[int, AttemptStats]] = {}
+    for row in rows:
+        result.setdefault(row["user_id"], {})[row["quiz_id"]] = AttemptStats(
             submitted=row["n_submitted"],
             best=row["best"],
             passes=row["passes"],
             passes_submitted=row["passes_submitted"],
             latest=row["latest"],
             latest_passed=None if row["latest_passed"] is None else bool(row["latest_passed"]),
+            last_submitted=row["last_submitted"],
         )
-        for row in rows
-    }
+    return result
 
 
 def quizzes_in_path_order(content: pathway.PathContent) -> list[Quiz]:
@@ -379,28 +387,21 @@ def dashboard(
         # table is read once and shared: the path's lesson statuses give track progress and the certificate's
         # lessons, one aggregate over the learner's attempts gives quiz scores and the certificate's quizzes.
         content = content or cached_course_content(course)
-        result.path = pathway.learning_path(user, content=content.path)[0]
-        result.mastery = mastery_rules.load_mastery(user, course, content=content.mastery)
+        mine = standing.standing_of(user, course, content=content)
+        result.standing = mine
+        result.path = mine.path
+        result.mastery = mine.mastery
         result.modules = module_summaries(result.path, result.mastery)
-        done = {
-            item.obj.pk for item in result.path.items if item.kind == "lesson" and item.status == pathway.DONE
-        }
+        done = standing.lessons_done(result.path)
         result.tracks = tracks_from(content.mastery.tracks, content.lessons_of_track, done, result.mastery)
-        stats = attempt_stats(user, content.path.quizzes)
+        stats = mine.attempt_stats
         result.quizzes = scores_from(quizzes_in_path_order(content.path), stats)
         result.history = score_history(user, course)
         result.chart = chart_for(result.history) if result.history else None
         result.calibration = calibration_for_user(user, course)
         result.calibration_chart = calibration_chart(result.calibration) if result.calibration else None
-        capstone_standing = (
-            capstone_rules.standing(user, course)
-            if CompletionRule.of(course.completion).capstone != "none"
-            else []
-        )
-        result.eligibility = eligibility_from(
-            course, content.path, done, stats, result.mastery, capstone_standing
-        )
-        result.certificate = certificates.certificate_for(user, course)
+        result.eligibility = mine.eligibility
+        result.certificate = mine.certificate
     result.activity = recent_activity(user)
     result.days_active, result.first_active = days_active(user)
     result.simulations = simulation_outcomes(user)

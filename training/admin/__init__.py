@@ -9,10 +9,11 @@ Importing the package registers every admin (Django autodiscovers `training.admi
 - learner_data.py — read-only admins of learner history
 """
 
+from django.conf import settings
 from django.contrib import admin
 
 from training.admin import content, learner_data  # noqa: F401  (registers the admins)
 
-admin.site.site_header = "Diplomacy Tracks administration"
-admin.site.site_title = "Diplomacy Tracks admin"
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
 admin.site.index_title = "Curriculum and learners"

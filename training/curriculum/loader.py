@@ -114,13 +114,10 @@ def read_texts(
 
 # Slugs that belong to another course ----------------------------------------------------------------------
 
+# The kinds whose slugs are global because they appear in URLs of their own (/lessons/<slug>/…); the others
+# (tracks, glossary terms, sources, references, modules, objectives) are unique within their course only
+# (models.CourseScopedContent), so two courses may each have a `back-channel` term.
 _SLUGGED: list[tuple[str, Any, Any]] = [
-    ("track", m.Track, lambda c: c.tracks),
-    ("glossary term", m.GlossaryTerm, lambda c: c.glossary),
-    ("source", m.Source, lambda c: c.sources),
-    ("reference", m.Reference, lambda c: c.references),
-    ("module", m.Module, lambda c: c.modules),
-    ("objective", m.LearningObjective, lambda c: c.objectives()),
     ("lesson", m.Lesson, lambda c: c.lessons()),
     ("quiz", m.Quiz, lambda c: c.quizzes()),
     ("question", m.Question, lambda c: c.questions()),
@@ -132,7 +129,8 @@ _SLUGGED: list[tuple[str, Any, Any]] = [
 
 
 def ownership_problems(courses: list[CourseDocument]) -> list[Problem]:
-    """Loading course B may not take over a slug that belongs to course A. One query per object type."""
+    """Loading course B may not take over a lesson, quiz, question, simulation or role-play slug that belongs
+    to course A (their slugs are in URLs). One query per object type."""
     problems = []
     for kind, model, items in _SLUGGED:
         wanted = {}

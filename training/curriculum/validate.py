@@ -138,15 +138,11 @@ class _Checker:
     # Slugs ------------------------------------------------------------------------------------------------
 
     def unique_slugs(self) -> None:
-        """Slugs are unique per kind across everything loaded together (files and courses)."""
-        kinds = {
+        """Course, lesson, quiz, question, simulation and role-play slugs (in URLs) are unique across everything loaded
+        together; the slugs of what lives inside a course (sources, references, tracks, glossary terms,
+        modules, objectives) are unique within that course."""
+        site_wide = {
             "course": lambda c: [c.course],
-            "source": lambda c: c.sources,
-            "reference": lambda c: c.references,
-            "track": lambda c: c.tracks,
-            "glossary term": lambda c: c.glossary,
-            "module": lambda c: c.modules,
-            "objective": lambda c: c.objectives(),
             "lesson": lambda c: c.lessons(),
             "quiz": lambda c: c.quizzes(),
             "question": lambda c: c.questions(),
@@ -155,18 +151,29 @@ class _Checker:
             "case": lambda c: c.cases,
             "capstone": lambda c: c.capstones,
         }
-        for kind, items in kinds.items():
-            seen: dict[str, s.Item] = {}
+        in_course = {
+            "source": lambda c: c.sources,
+            "reference": lambda c: c.references,
+            "track": lambda c: c.tracks,
+            "glossary term": lambda c: c.glossary,
+            "module": lambda c: c.modules,
+            "objective": lambda c: c.objectives(),
+        }
+        for kind, items in site_wide.items():
+            self._unique(kind, [item for course in self.courses for item in items(course)])
+        for kind, items in in_course.items():
             for course in self.courses:
-                for item in items(course):
-                    if item.slug in seen:
-                        self.add(
-                            item,
-                            f"duplicate {kind} slug `{item.slug}` (first at {_where(seen[item.slug])})",
-                            "slug",
-                        )
-                    else:
-                        seen[item.slug] = item
+                self._unique(kind, list(items(course)))
+
+    def _unique(self, kind: str, items: list) -> None:
+        seen: dict[str, s.Item] = {}
+        for item in items:
+            if item.slug in seen:
+                self.add(
+                    item, f"duplicate {kind} slug `{item.slug}` (first at {_where(seen[item.slug])})", "slug"
+                )
+            else:
+                seen[item.slug] = item
 
     def unique_keys(self, items: Sequence[ItemT], attribute: str, what: str) -> dict[str, ItemT]:
         seen: dict[str, ItemT] = {}
@@ -761,7 +768,7 @@ def _reach(starts: set[str], edges: dict[str, set[str]]) -> set[str]:
 
 
 def validate_courses(courses: list[CourseDocument]) -> list[Problem]:
-    """Every semantic problem of courses loaded together (slugs are unique across all of them)."""
+    """Every semantic problem of courses loaded together (URL slugs are unique across all of them)."""
     checker = _Checker(courses)
     checker.unique_slugs()
     for course in courses:

@@ -1,9 +1,13 @@
 """Content models: the course as authored in YAML (see docs/curriculum-format.md) and edited in the admin.
 
-Every object has a stable natural key (a globally unique `slug`, or a `key` unique inside its parent), an
-explicit `position`, a draft/published `status` and an `archived` flag. The curriculum loader never deletes
+Every object has a stable natural key (a `slug`, or a `key` unique inside its parent), an explicit `position`, a draft/published `status` and an `archived` flag. The curriculum loader never deletes
 content: learner history points at questions, choices, nodes and options with PROTECT, so content that
 disappears from the YAML is archived (draft + archived) instead, and comes back when it reappears.
+
+Slugs of objects that have their own learner URL (courses, lessons, quizzes, questions, simulations) are
+unique across the site; the slugs of objects that live inside a course (tracks, glossary terms, sources,
+references, modules, learning objectives: CourseScopedContent) are unique within their course only, so two
+courses may both define a glossary term `back-channel` (docs/curriculum-format.md, "Slugs").
 
 Slugged objects carry a `course` foreign key even when it could be reached through their parent: it makes
 "everything of this course" one indexed query for the loader, the exporter and the learner pages.
@@ -175,6 +179,19 @@ class CourseContent(Content):
         super().save(*args, **kwargs)
 
 
+class CourseScopedContent(CourseContent):
+    """A slugged object whose slug is unique within its course only (no URL of its own outside the course's
+    pages: /courses/<course>/tracks/<track>/, /courses/<course>/glossary/#<term>)."""
+
+    slug = models.SlugField(max_length=100)
+
+    class Meta(CourseContent.Meta):
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="%(class)s_unique_slug_in_course"),
+        ]
+
+
 class Course(Content):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=200)
@@ -212,7 +229,7 @@ class Course(Content):
         super().save(*args, **kwargs)
 
 
-class Track(CourseContent):
+class Track(CourseScopedContent):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="tracks")
     name = models.CharField(max_length=100)
     short_name = models.CharField(max_length=20, blank=True)
@@ -231,10 +248,10 @@ class Track(CourseContent):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("track_detail", args=[self.slug])
+        return reverse("course_track", args=[self.course.slug, self.slug])
 
 
-class GlossaryTerm(CourseContent):
+class GlossaryTerm(CourseScopedContent):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="glossary_terms")
     term = models.CharField(max_length=200)
     definition = models.TextField(help_text="Markdown.")
@@ -246,7 +263,7 @@ class GlossaryTerm(CourseContent):
         return self.term
 
 
-class Source(CourseContent):
+class Source(CourseScopedContent):
     """A document cited by section heading and paragraph number. Only its structure is stored."""
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sources")
@@ -272,7 +289,7 @@ class SourceSection(Content):
         return self.heading
 
 
-class Reference(CourseContent):
+class Reference(CourseScopedContent):
     """A vetted external source."""
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="references")
@@ -287,7 +304,7 @@ class Reference(CourseContent):
         return self.title
 
 
-class Module(CourseContent):
+class Module(CourseScopedContent):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
     title = models.CharField(max_length=200)
     summary = models.TextField(help_text="Markdown.")
@@ -301,7 +318,7 @@ class Module(CourseContent):
         return self.title
 
 
-class LearningObjective(CourseContent):
+class LearningObjective(CourseScopedContent):
     course_parent = "module"
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="objectives")
     text = models.CharField(max_length=500)

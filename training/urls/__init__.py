@@ -10,6 +10,7 @@ urlpatterns = [
     path("", site.home, name="home"),
     path("healthz", site.healthz, name="healthz"),
     path("favicon.ico", site.favicon, name="favicon"),
+    path("", include("training.urls.courses")),
     path("", include("training.urls.learn")),
     path("", include("training.urls.quizzes")),
     path("", include("training.urls.progress")),

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from training import analytics, quizzes
+from training import analytics, quizzes, standing
 from training.cohorts import create_cohort
 from training.models import Accommodation, Cohort, Course, Question, Quiz, QuizAttempt, Simulation
 from training.permissions import cohorts_taught_by, instructor_required, learners_of
@@ -123,7 +123,7 @@ COLUMNS = [
     ("quizzes", "Quizzes passed"),
     ("attempts", "Quiz attempts"),
     ("simulations", "Simulations finished"),
-    ("mastery", "Objectives at 80 %"),
+    ("mastery", "Mastery"),
     ("active", "Last active"),
 ]
 
@@ -198,7 +198,7 @@ def _cohort_page(
     )
     page = Paginator(rows, LEARNERS_PER_PAGE).get_page(request.GET.get("page"))
     if params["sort"].lstrip("-") != "mastery":
-        analytics.add_mastery(cohort, list(page.object_list))  # the rows themselves are filled in
+        analytics.add_mastery(cohort, list(page.object_list))  # the rows shown are filled in
     current = params["sort"].lstrip("-")
     descending = params["sort"].startswith("-")
     columns = []
@@ -227,6 +227,7 @@ def _cohort_page(
         "params": params,
         "sort_label": dict(COLUMNS)[current],
         "statuses": analytics.STATUSES,
+        "explanations": standing.EXPLANATIONS,
         "status_label": analytics.STATUSES.get(params["status"], ""),
         "join_url": request.build_absolute_uri(reverse("cohort_join_code", args=[cohort.code])),
     }
@@ -355,9 +356,9 @@ def learners_csv(request: HttpRequest, pk: int) -> HttpResponse:
             ("quizzes_total", lambda r: r.totals["quizzes"]),
             ("quiz_attempts", lambda r: r.attempts),
             ("simulations_finished", lambda r: r.simulations_finished),
-            ("objectives_at_80", lambda r: r.objectives_at_80),
-            ("objectives_total", lambda r: r.totals["objectives"]),
+            ("simulations_total", lambda r: r.totals["simulations"]),
             ("mastery_percent", lambda r: r.mastery),
+            ("objectives_total", lambda r: r.totals["objectives"]),
             ("joined_at", lambda r: r.joined_at),
             ("last_active", lambda r: r.last_active),
         ],

@@ -1,4 +1,4 @@
-"""Learner pages for reading: tracks, the track comparison, the glossary, lessons with their inline checks."""
+"""Learner pages for reading: lessons with their inline checks (a course's tracks and glossary: views/courses.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -27,7 +28,6 @@ from training.models import (
     Lesson,
     LessonProgress,
     Question,
-    Track,
 )
 from training.pathway import OutlineItem, course_outline, module_progress, neighbours
 from training.plain_text import small_int
@@ -50,91 +50,6 @@ def citations_prefetch(to_attr: str = "shown_citations") -> Prefetch:
         queryset=Citation.objects.visible().in_order().select_related("section", "reference"),
         to_attr=to_attr,
     )
-
-
-# --- Tracks and glossary ------------------------------------------------------------------------------------
-
-
-def published_tracks():
-    return Track.objects.visible().in_order()
-
-
-@require_GET
-def track_list(request: HttpRequest) -> HttpResponse:
-    tracks = list(published_tracks().select_related("course"))
-    return render(request, "training/track_list.html", {"tracks": tracks})
-
-
-@dataclass
-class Comparison:
-    course: Course
-    tracks: list[Track]
-    dimensions: list[str]
-
-    @property
-    def rows(self) -> list[tuple[str, list[str]]]:
-        return [
-            (
-                dimension.replace("_", " ").capitalize(),
-                [track.comparison.get(dimension, "") for track in self.tracks],
-            )
-            for dimension in self.dimensions
-        ]
-
-
-@require_GET
-def track_compare(request: HttpRequest) -> HttpResponse:
-    by_course: dict[int, Comparison] = {}
-    for track in published_tracks().select_related("course"):
-        comparison = by_course.setdefault(
-            track.course_id,
-            Comparison(course=track.course, tracks=[], dimensions=list(track.comparison or {})),
-        )
-        comparison.tracks.append(track)
-    return render(request, "training/track_compare.html", {"comparisons": list(by_course.values())})
-
-
-TRACK_QUESTIONS_SHOWN = 12
-
-
-@require_GET
-def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    track = get_object_or_404(
-        published_tracks().select_related("course").prefetch_related(citations_prefetch()), slug=slug
-    )
-    lessons = list(
-        track.lessons.visible().select_related("module").order_by("module__position", "position", "pk")
-    )
-    questions = list(
-        track.questions.visible()
-        .select_related("quiz", "lesson")
-        .order_by("quiz__module__position", "lesson__module__position", "position", "pk")
-    )
-    glossary = {term.slug: term for term in GlossaryTerm.objects.visible().filter(course_id=track.course_id)}
-    context = {
-        "track": track,
-        "definition_html": render_markdown(track.definition, glossary, heading_level=3),
-        "participants_html": render_markdown(track.participants, glossary, heading_level=3),
-        "outputs_html": render_markdown(track.outputs, glossary, heading_level=3),
-        "citations": [citation_label(c) for c in track.shown_citations],
-        "lessons": lessons,
-        # A course grows to a hundred questions and more: the page lists the first few by prompt and counts the
-        # rest, so it stays within the page-weight budget (tests/test_page_weight.py) however big the course.
-        "questions": questions[:TRACK_QUESTIONS_SHOWN],
-        "questions_more": max(len(questions) - TRACK_QUESTIONS_SHOWN, 0),
-        "other_tracks": [t for t in published_tracks().filter(course_id=track.course_id) if t.pk != track.pk],
-    }
-    return render(request, "training/track_detail.html", context)
-
-
-@require_GET
-def glossary(request: HttpRequest) -> HttpResponse:
-    terms = list(
-        GlossaryTerm.objects.visible()
-        .prefetch_related(Prefetch("tracks", queryset=Track.objects.visible().in_order()))
-        .order_by("term", "pk")
-    )
-    return render(request, "training/glossary.html", {"terms": terms})
 
 
 # --- Lessons ------------------------------------------------------------------------------------------------
@@ -225,7 +140,13 @@ class LessonContent:
 def lesson_content(lesson: Lesson) -> LessonContent:
     glossary, key_terms = lesson_glossary(lesson)
     return LessonContent(
-        body_html=render_markdown(lesson.body, glossary, heading_level=3, id_prefix="body"),
+        body_html=render_markdown(
+            lesson.body,
+            glossary,
+            heading_level=3,
+            id_prefix="body",
+            glossary_url=reverse("course_glossary", args=[lesson.module.course.slug]),
+        ),
         objectives=list(lesson.objectives.visible().in_order().only("text")),
         key_terms=[(term, render_markdown(term.definition)) for term in key_terms],
         citations=[

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from training import progress, quizzes, review, versions
+from training import progress, quizzes, review, standing, versions
 from training.content_cache import make_key
 from training.models import Course, QuizAttempt
 from training.views.base import AuthenticatedHttpRequest, HtmxHttpRequest
@@ -56,6 +56,7 @@ def _dashboard_parts(
     data = progress.dashboard(user, course, content=content, with_queue=False)
     context = {
         "dash": data,
+        "explanations": standing.EXPLANATIONS,
         "courses": [{"slug": c.slug, "title": c.title} for c in courses],
     }
     # No request: these parts use no context processor, so what is cached is the same for every request.

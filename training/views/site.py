@@ -14,13 +14,24 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from training.pathway import learning_path
+from training import courses as course_rules
+from training.views.courses import course_page_context
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The learning path of every published course, with the learner's status and one Continue button."""
-    return render(request, "training/home.html", {"paths": learning_path(request.user)})
+    """The learner's current course (its path, with the next step first), or the catalogue when there are
+    several courses and none is started (training.courses.current_course)."""
+    courses = course_rules.visible_courses()
+    course = course_rules.current_course(request.user, courses)
+    if course is None:
+        entries = course_rules.catalogue(request.user, courses)
+        return render(request, "training/course_list.html", {"entries": entries, "is_home": True})
+    return render(
+        request,
+        "training/course_detail.html",
+        {**course_page_context(request, course, courses), "is_home": True},
+    )
 
 
 @require_GET
