@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.db.models import (
     Count,
@@ -24,10 +24,11 @@ from django.db.models import (
     Subquery,
 )
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
-from training import certificates, pathway, review, standing
+from training import certificates, motivation, pathway, review, standing
 from training import mastery as mastery_rules
-from training.activity import Activity, days_active, recent_activity
+from training.activity import Activity, active_dates, days_active, recent_activity
 from training.calibration import CalibrationChart, Level, calibration_chart, calibration_for_user
 from training.content_cache import cached, make_key
 from training.models import (
@@ -226,6 +227,7 @@ class Dashboard:
     eligibility: certificates.Eligibility | None = None
     certificate: object | None = None
     standing: standing.Standing | None = None
+    motivation: motivation.Motivation | None = None
 
     @property
     def continue_item(self) -> pathway.PathItem | None:
@@ -404,6 +406,9 @@ def dashboard(
         result.certificate = mine.certificate
     result.activity = recent_activity(user)
     result.days_active, result.first_active = days_active(user)
+    result.motivation = motivation.motivation_for(
+        active_dates(user), (now or timezone.now()).astimezone(UTC).date(), motivation.goal_of(user)
+    )
     result.simulations = simulation_outcomes(user)
     if with_queue:
         queue = review.queue_state(user, now=now)

@@ -42,6 +42,7 @@ from training.models.learning import (
     SimulationReflection,
     SimulationRun,
     SimulationStep,
+    WeeklyGoal,
 )
 
 __all__ = [
@@ -84,4 +85,5 @@ __all__ = [
     "SourceSection",
     "Status",
     "Track",
+    "WeeklyGoal",
 ]

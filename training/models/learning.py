@@ -446,3 +446,21 @@ class CapstoneSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.capstone} · {self.state}"
+
+
+class WeeklyGoal(models.Model):
+    """The learner's own goal: how many days a week they mean to study (training.motivation)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="weekly_goal"
+    )
+    days = models.PositiveSmallIntegerField(help_text="Days of study a week, 1–7.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(days__gte=1, days__lte=7), name="weekly_goal_days_1_to_7")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.days} days a week"

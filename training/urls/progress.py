@@ -7,4 +7,5 @@ from training.views import progress
 urlpatterns = [
     path("progress/", progress.progress_dashboard, name="progress"),
     path("progress/summary/", progress.progress_summary, name="progress_summary"),
+    path("progress/goal/", progress.progress_goal, name="progress_goal"),
 ]

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from training import progress, quizzes, review, standing, versions
+from training import courses as course_rules
+from training import motivation, progress, quizzes, review, standing, versions
 from training.content_cache import make_key
 from training.models import Course, QuizAttempt
+from training.motivation import WeeklyGoalForm
 from training.views.base import AuthenticatedHttpRequest, HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
@@ -74,14 +78,28 @@ def _dashboard_parts(
 @require_GET
 @login_required
 def progress_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _dashboard_page(request)
+
+
+def _dashboard_page(
+    request: AuthenticatedHttpRequest, goal_form: WeeklyGoalForm | None = None, status: int = 200
+) -> HttpResponse:
     courses = progress.published_courses()
-    course = progress.current_course(request.GET.get("course") or None, courses=courses)
-    if course is None and request.GET.get("course"):
+    slug = request.GET.get("course") or None
+    course = progress.current_course(slug, courses=courses)
+    if slug is None and len(courses) > 1:
+        # Without ?course=, the course the learner last worked in (training.courses), else the first.
+        course = course_rules.current_course(request.user, courses) or course
+    if course is None and slug:
         raise Http404("No such course.")
     # Timed attempts past their deadline are submitted before anything is read (docs/scoring.md).
     quizzes.submit_expired(QuizAttempt.objects.for_user(request.user))
     parts = _dashboard_parts(request, course, courses) if course is not None else {}
     queue = review.queue_state(request.user) if course is not None else None
+    if goal_form is None:
+        goal_form = WeeklyGoalForm(
+            initial={"days": motivation.goal_of(request.user) or motivation.DEFAULT_SUGGESTION}
+        )
     return render(
         request,
         "training/progress_dashboard.html",
@@ -92,8 +110,23 @@ def progress_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "next_review": queue.next_due if queue else None,
             # The navigation's review badge (training.context_processors) shows the same count: reuse it.
             "review_due_count": queue.due if queue else 0,
+            "goal_form": goal_form,
         },
+        status=status,
     )
+
+
+@require_POST
+@login_required
+def progress_goal(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Set the learner's weekly goal (1–7 days); a bad value shows the dashboard again with the reason (422)."""
+    form = WeeklyGoalForm(request.POST)
+    if not form.is_valid():
+        return _dashboard_page(request, goal_form=form, status=422)
+    days = form.cleaned_data["days"]
+    motivation.set_goal(user=request.user, days=days)
+    messages.success(request, f"Your weekly goal is now {days} day{'s' if days != 1 else ''} of study.")
+    return redirect(f"{reverse('progress')}#goal")
 
 
 @require_GET

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from training import quizzes
+from training import quizzes, results
 from training.answer_forms import AnswerForm, answer_form
 from training.answering import Answered, answer_question
 from training.calibration import calibration_chart, calibration_for_attempt
@@ -511,6 +511,7 @@ def quiz_results(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpRe
         )
     used = len(attempts)
     calibration = calibration_for_attempt(responses.values()) if quiz.certainty else None
+    weakest = [] if attempt.passed else results.weakest_objectives(attempt, responses.values())
     return render(
         request,
         "training/quiz_results.html",
@@ -523,5 +524,7 @@ def quiz_results(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpRe
             "attempts_left": quizzes.attempts_left(quiz, used),
             "calibration": calibration,
             "calibration_chart": calibration_chart(calibration) if calibration else None,
+            "summary": results.summary(attempt, responses),
+            "weakest": weakest,
         },
     )
