@@ -155,3 +155,26 @@ def test_the_learner_and_the_instructor_see_the_same_figures(client, world):
     # The reviewer's latest answers to two of the three questions are right: familiar (50) on one objective,
     # not started (0) on the other → 25 %.
     assert seen["reviewer"]["mastery"] == "25%"
+
+
+def test_the_chart_draws_one_line_per_quiz_and_the_mastery_table_starts_with_the_weakest(client, world):
+    learners = histories(world)
+    client.force_login(learners["failing"])
+    html = client.get(reverse("progress")).content.decode()
+    # Practice once, the final twice: two series, each named in the legend.
+    assert html.count('<g class="chart-series chart-series-') == 2
+    assert re.findall(r'<line class="chart-line"[^>]*/></svg> ([^<]+)</li>', html) == ["Practice", "Final"]
+    final_series = re.search(r'<g class="chart-series chart-series-1">(.*?)</g>', html, re.S).group(1)
+    assert final_series.count("<polyline") == 1 and final_series.count("chart-point-fail") == 2
+    # Mastery: "Choose the channel" (final: latest answers 0 of 2 → attempted) before "Spot the track"
+    # (practice: 1 of 3 → attempted, but a higher share right), each with a quiz of its module to practise.
+    table = html[html.index('class="mastery-table"') :]
+    assert table.index("Choose the channel") < table.index("Spot the track")
+    practise = html[html.index('id="practise-first"') : html.index('class="mastery-table"')]
+    links = re.findall(
+        r'<a href="([^"]+)">([^<]+)</a> <span class="muted small">\(([^)]+)\)</span>', practise
+    )
+    assert links == [
+        (world["final"].get_absolute_url(), "Choose the channel", "Final"),
+        (world["practice"].get_absolute_url(), "Spot the track", "Practice"),
+    ]

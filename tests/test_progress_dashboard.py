@@ -121,7 +121,7 @@ def test_dashboard_shows_percentages_levels_scores_and_activity(client, learner,
     assert "Familiar</span>" in html
     # Course mastery (50 + 0) / 2 = 25%; the Foundations module 50%.
     assert re.search(r"Course mastery</dt>\s*<dd><span class=\"stat-value\">25%", html)
-    assert 'Foundations <span class="muted small">· 50% mastery</span>' in html
+    assert re.search(r"Foundations</p>.*?· mastery 50%</p>", html, re.S)
     assert "2 of 3 right · 3 questions" in html
     assert "Lessons: 1 of 2 completed. Quizzes: 1 of 1 passed. Simulations: 0 of 1 finished." in html
     # Module progress: Foundations has 4 items (2 lessons, sim, quiz): lesson done, quiz passed (67% ≥ 60).
@@ -298,11 +298,14 @@ def test_dashboard_runs_the_same_number_of_queries_with_0_and_2000_responses(cli
     # Cold (the content changed since the last request): the curriculum is read again (the published
     # courses, the path's four, mastery's four, the tracks' lessons) and the learner's rows (eleven more).
     make_lesson(course.modules.first(), title="One more lesson")
-    assert dashboard_queries(client, warm=False) <= full + 21
+    # (+1 since the weekly goal: training/motivation.py)
+    assert dashboard_queries(client, warm=False) <= full + 22
 
 
 def main(html: str) -> str:
-    return html[html.index('<main id="main"') : html.index("</main>")]
+    """The page's main part, without the per-request CSRF tokens of its forms (the weekly goal's)."""
+    part = html[html.index('<main id="main"') : html.index("</main>")]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', part)
 
 
 def test_the_cached_dashboard_changes_at_once_after_a_lesson_completion_an_answer_and_a_review(
@@ -338,7 +341,7 @@ def test_the_cached_dashboard_counts_reviews_falling_due_without_any_new_row(cli
     client.force_login(learner)
     html = client.get("/progress/").content.decode()
     assert "Review (none due)" in html
-    assert "next on" in html
+    assert "next due <time datetime=" in html and ">in 1 hour</time>" in html
     # Time passes (the card's due date is now behind us): the count is right although the learner did nothing.
     ReviewCard.objects.filter(user=learner).update(due=timezone.now() - timedelta(minutes=1))
     html = client.get("/progress/").content.decode()
@@ -445,8 +448,9 @@ def test_dashboard_counts_opened_and_completed_lessons(client, learner, course):
 
 
 def test_dashboard_html_stays_small_for_a_long_history_on_the_shipped_course(client, learner):
-    """The page-weight budget (tests/test_page_weight.py) leaves about 30 KB for the HTML after htmx and the
-    CSS: the dashboard must fit whatever the history (it shows bounded lists, not everything)."""
+    """The page-weight budget (tests/test_page_weight.py, 100 KB with the CSS and JS) leaves about 34 KB for the
+    HTML: the dashboard must fit whatever the history (it shows bounded lists, not everything). 34, not 30,
+    since it shows the streak, the weekly goal form, the figures' definitions and the chart's legend."""
     from django.core.management import call_command
 
     from training.models import Lesson, Question, Quiz
@@ -472,7 +476,7 @@ def test_dashboard_html_stays_small_for_a_long_history_on_the_shipped_course(cli
         )
     client.force_login(learner)
     html = client.get("/progress/").content
-    assert len(html) < 30 * 1024, f"{len(html) / 1024:.1f} KB"
+    assert len(html) < 34 * 1024, f"{len(html) / 1024:.1f} KB"
 
 
 def _eligibility_facts(e):

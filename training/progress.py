@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from training import certificates, motivation, pathway, review, standing
 from training import mastery as mastery_rules
-from training.activity import Activity, active_dates, days_active, recent_activity
+from training.activity import Activity, active_dates, recent_activity
 from training.calibration import CalibrationChart, Level, calibration_chart, calibration_for_user
 from training.content_cache import cached, make_key
 from training.models import (
@@ -203,6 +203,43 @@ def module_summaries(
     return summaries
 
 
+# --- Mastery, weakest first ---------------------------------------------------------------------------
+
+
+PRACTISE_FIRST = 3  # weakest objectives the dashboard links to a quiz to practise them
+
+
+@dataclass
+class MasteryRow:
+    """One objective on the dashboard's mastery table, with a quiz of its module to practise it."""
+
+    item: mastery_rules.ObjectiveMastery
+    practice: Quiz | None
+
+
+def weakest_first(course_mastery: mastery_rules.CourseMastery, quizzes: list[Quiz]) -> list[MasteryRow]:
+    """Pure: the objectives, assessed ones first from the lowest level (then the lowest share right), each
+    with the first practice quiz of its module (any quiz when the module has no practice quiz)."""
+    practice: dict[int, Quiz] = {}
+    for quiz in quizzes:
+        if quiz.mode == Quiz.Mode.PRACTICE:
+            practice.setdefault(quiz.module_id, quiz)
+    for quiz in quizzes:
+        practice.setdefault(quiz.module_id, quiz)
+
+    def key(item: mastery_rules.ObjectiveMastery):
+        m = item.mastery
+        share = m.right / m.answered if m.answered else 0.0
+        return (not m.assessed, m.level.rank, share)
+
+    return [
+        MasteryRow(
+            item=item, practice=practice.get(item.objective.module_id) if item.mastery.assessed else None
+        )
+        for item in sorted(course_mastery.objectives, key=key)
+    ]
+
+
 # --- The whole dashboard -------------------------------------------------------------------------------
 
 
@@ -228,6 +265,16 @@ class Dashboard:
     certificate: object | None = None
     standing: standing.Standing | None = None
     motivation: motivation.Motivation | None = None
+    mastery_rows: list[MasteryRow] = field(default_factory=list)
+
+    @property
+    def practise_first(self) -> list[MasteryRow]:
+        """The weakest objectives not yet proficient that have a quiz to practise them (at most three)."""
+        return [
+            row
+            for row in self.mastery_rows
+            if row.practice is not None and row.item.mastery.level.rank < mastery_rules.Level.PROFICIENT.rank
+        ][:PRACTISE_FIRST]
 
     @property
     def continue_item(self) -> pathway.PathItem | None:
@@ -394,6 +441,8 @@ def dashboard(
         result.path = mine.path
         result.mastery = mine.mastery
         result.modules = module_summaries(result.path, result.mastery)
+        if result.mastery is not None:
+            result.mastery_rows = weakest_first(result.mastery, quizzes_in_path_order(content.path))
         done = standing.lessons_done(result.path)
         result.tracks = tracks_from(content.mastery.tracks, content.lessons_of_track, done, result.mastery)
         stats = mine.attempt_stats
@@ -405,9 +454,10 @@ def dashboard(
         result.eligibility = mine.eligibility
         result.certificate = mine.certificate
     result.activity = recent_activity(user)
-    result.days_active, result.first_active = days_active(user)
+    active = active_dates(user)  # one query: days active, the first, the streak and this week's days
+    result.days_active, result.first_active = len(active), min(active, default=None)
     result.motivation = motivation.motivation_for(
-        active_dates(user), (now or timezone.now()).astimezone(UTC).date(), motivation.goal_of(user)
+        active, (now or timezone.now()).astimezone(UTC).date(), motivation.goal_of(user)
     )
     result.simulations = simulation_outcomes(user)
     if with_queue:

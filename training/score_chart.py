@@ -1,5 +1,8 @@
 """The learner's score history and its chart: the latest HISTORY_LIMIT submitted attempts, oldest first, drawn
-as a server-rendered SVG (no script) with the same numbers in a table beside it (docs/progress.md)."""
+as a server-rendered SVG (no script) with the same numbers in a table beside it (docs/progress.md).
+
+One line per quiz (its attempts joined in order), each with its own dash pattern and marker colour and named
+in a legend, so two quizzes' scores are never read as one trend."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ HISTORY_LIMIT = 12
 @dataclass(frozen=True)
 class HistoryPoint:
     number: int  # 1…n, oldest first
+    quiz_id: int
     quiz_title: str
     attempt_number: int
     submitted_at: datetime
@@ -33,12 +37,15 @@ def score_history(user, course: Course, *, limit: int = HISTORY_LIMIT) -> list[H
         QuizAttempt.objects.for_user(user)
         .filter(Quiz.objects.visible_q("quiz__"), submitted_at__isnull=False, quiz__course=course)
         .order_by("-submitted_at", "-pk")
-        .values_list("quiz__title", "number", "submitted_at", "percent", "passed", "quiz__pass_mark")[:limit]
+        .values_list(
+            "quiz_id", "quiz__title", "number", "submitted_at", "percent", "passed", "quiz__pass_mark"
+        )[:limit]
     )
     rows.reverse()
     return [
         HistoryPoint(
             number=index,
+            quiz_id=quiz_id,
             quiz_title=title,
             attempt_number=number,
             submitted_at=submitted_at,
@@ -46,7 +53,9 @@ def score_history(user, course: Course, *, limit: int = HISTORY_LIMIT) -> list[H
             passed=passed,
             pass_mark=pass_mark,
         )
-        for index, (title, number, submitted_at, percent, passed, pass_mark) in enumerate(rows, start=1)
+        for index, (quiz_id, title, number, submitted_at, percent, passed, pass_mark) in enumerate(
+            rows, start=1
+        )
     ]
 
 
@@ -77,6 +86,26 @@ class ChartPoint:
         return f"{self.y - 4.5:.1f}"
 
 
+SERIES_STYLES = 6  # distinct line styles (static/css/courses.css: .chart-series-0 … -5), then they repeat
+
+
+@dataclass(frozen=True)
+class Series:
+    """One quiz's attempts on the chart."""
+
+    index: int
+    title: str
+    points: tuple[ChartPoint, ...]
+
+    @property
+    def style(self) -> int:
+        return self.index % SERIES_STYLES
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+
 @dataclass(frozen=True)
 class Chart(PlotArea):
     points: tuple[ChartPoint, ...]
@@ -95,8 +124,17 @@ class Chart(PlotArea):
         )
 
     @property
-    def polyline(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+    def series(self) -> list[Series]:
+        """The points grouped by quiz, in the order each quiz first appears."""
+        grouped: dict[int, list[ChartPoint]] = {}
+        titles: dict[int, str] = {}
+        for point in self.points:
+            grouped.setdefault(point.point.quiz_id, []).append(point)
+            titles[point.point.quiz_id] = point.point.quiz_title
+        return [
+            Series(index=index, title=titles[quiz_id], points=tuple(points))
+            for index, (quiz_id, points) in enumerate(grouped.items())
+        ]
 
     @property
     def x_label_y(self) -> int:

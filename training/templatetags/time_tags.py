@@ -36,7 +36,7 @@ def relative_text(when: datetime, now: datetime) -> str:
     seconds = abs(seconds)
     if seconds < 60:
         return "in under a minute" if future else "just now"
-    minutes = int(seconds // 60)
+    minutes = round(seconds / 60)
     if minutes < 60:
         amount = _plural(minutes, "minute")
     elif minutes < 24 * 60:

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 _DASH_PARTS = ("intro", "continue", "stats", "body")
+_GOAL = "goal"  # the learner's weekly goal, cached beside the HTML parts
 _DASH_TIMEOUT = 60 * 60  # a learner's entries of earlier states simply age out
 
 
@@ -55,7 +56,10 @@ def _dashboard_parts(
         logger.warning("dashboard cache unavailable", exc_info=True)
         parts = None
     if parts is not None:
-        return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308  # nosec B308 B703
+        return {
+            name: html if name == _GOAL else mark_safe(html)  # noqa: S308  # nosec B308 B703
+            for name, html in parts.items()
+        }
     content = progress.cached_course_content(course)
     data = progress.dashboard(user, course, content=content, with_queue=False)
     context = {
@@ -68,6 +72,9 @@ def _dashboard_parts(
         name: render_to_string(f"training/progress_dashboard.html#dash-{name}", context)
         for name in _DASH_PARTS
     }
+    # The weekly goal the form shows selected (a number, not HTML): kept with the parts, so a warm page
+    # reads it from the cache too (setting it bumps the learner's state version, the key's last part).
+    parts[_GOAL] = str(data.motivation.goal or "") if data.motivation else ""
     try:
         cache.set(key, parts, _DASH_TIMEOUT)
     except Exception:
@@ -97,9 +104,8 @@ def _dashboard_page(
     parts = _dashboard_parts(request, course, courses) if course is not None else {}
     queue = review.queue_state(request.user) if course is not None else None
     if goal_form is None:
-        goal_form = WeeklyGoalForm(
-            initial={"days": motivation.goal_of(request.user) or motivation.DEFAULT_SUGGESTION}
-        )
+        goal = int(parts.get(_GOAL) or 0) if parts else motivation.goal_of(request.user)
+        goal_form = WeeklyGoalForm(initial={"days": goal or motivation.DEFAULT_SUGGESTION})
     return render(
         request,
         "training/progress_dashboard.html",
