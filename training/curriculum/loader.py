@@ -115,9 +115,10 @@ def read_texts(
 # Slugs that belong to another course ----------------------------------------------------------------------
 
 # The kinds whose slugs are global because they appear in URLs of their own (/lessons/<slug>/…); the others
-# (tracks, glossary terms, sources, references, modules, objectives) are unique within their course only
+# (tracks, glossary terms, sources, references, objectives) are unique within their course only
 # (models.CourseScopedContent), so two courses may each have a `back-channel` term.
 _SLUGGED: list[tuple[str, Any, Any]] = [
+    ("module", m.Module, lambda c: c.modules),  # /modules/<slug>/reflection/
     ("lesson", m.Lesson, lambda c: c.lessons()),
     ("quiz", m.Quiz, lambda c: c.quizzes()),
     ("question", m.Question, lambda c: c.questions()),
@@ -129,8 +130,8 @@ _SLUGGED: list[tuple[str, Any, Any]] = [
 
 
 def ownership_problems(courses: list[CourseDocument]) -> list[Problem]:
-    """Loading course B may not take over a lesson, quiz, question, simulation or role-play slug that belongs
-    to course A (their slugs are in URLs). One query per object type."""
+    """Loading course B may not take over a module, lesson, quiz, question, simulation or role-play slug that
+    belongs to course A (their slugs are in URLs). One query per object type."""
     problems = []
     for kind, model, items in _SLUGGED:
         wanted = {}

@@ -138,11 +138,12 @@ class _Checker:
     # Slugs ------------------------------------------------------------------------------------------------
 
     def unique_slugs(self) -> None:
-        """Course, lesson, quiz, question, simulation and role-play slugs (in URLs) are unique across everything loaded
-        together; the slugs of what lives inside a course (sources, references, tracks, glossary terms,
-        modules, objectives) are unique within that course."""
+        """Course, module, lesson, quiz, question, simulation and role-play slugs (in URLs) are unique across
+        everything loaded together; the slugs of what lives inside a course (sources, references, tracks,
+        glossary terms, objectives) are unique within that course."""
         site_wide = {
             "course": lambda c: [c.course],
+            "module": lambda c: c.modules,
             "lesson": lambda c: c.lessons(),
             "quiz": lambda c: c.quizzes(),
             "question": lambda c: c.questions(),
@@ -156,7 +157,6 @@ class _Checker:
             "reference": lambda c: c.references,
             "track": lambda c: c.tracks,
             "glossary term": lambda c: c.glossary,
-            "module": lambda c: c.modules,
             "objective": lambda c: c.objectives(),
         }
         for kind, items in site_wide.items():

@@ -4,9 +4,9 @@ Every object has a stable natural key (a `slug`, or a `key` unique inside its pa
 content: learner history points at questions, choices, nodes and options with PROTECT, so content that
 disappears from the YAML is archived (draft + archived) instead, and comes back when it reappears.
 
-Slugs of objects that have their own learner URL (courses, lessons, quizzes, questions, simulations) are
-unique across the site; the slugs of objects that live inside a course (tracks, glossary terms, sources,
-references, modules, learning objectives: CourseScopedContent) are unique within their course only, so two
+Slugs of objects that have their own learner URL (courses, modules, lessons, quizzes, questions, simulations)
+are unique across the site; the slugs of objects that live inside a course (tracks, glossary terms, sources,
+references, learning objectives: CourseScopedContent) are unique within their course only, so two
 courses may both define a glossary term `back-channel` (docs/curriculum-format.md, "Slugs").
 
 Slugged objects carry a `course` foreign key even when it could be reached through their parent: it makes
@@ -304,7 +304,7 @@ class Reference(CourseScopedContent):
         return self.title
 
 
-class Module(CourseScopedContent):
+class Module(CourseContent):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
     title = models.CharField(max_length=200)
     summary = models.TextField(help_text="Markdown.")

@@ -26,7 +26,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
     case = get_object_or_404(Case.objects.visible().select_related("course"), slug=slug)
-    tracks = {t.slug: t for t in Track.objects.visible().filter(course=case.course_id)}
+    tracks = {
+        t.slug: t for t in Track.objects.visible().filter(course=case.course_id).select_related("course")
+    }
     actors = [
         {**actor, "track_object": tracks.get(str(actor.get("track")))}
         for actor in case.actors
