@@ -33,8 +33,7 @@ EXPLANATIONS = {
     "mastery": "The mean of the objectives' mastery points (familiar 50, proficient 80, mastered 100), "
     "over the objectives that have questions.",
     "tracks": "Lessons completed among the lessons about each track.",
-    "status": "Completed once the certificate is issued or everything it needs is done; in progress once "
-    "anything is started.",
+    "status": "Completed once the certificate is earned; in progress once anything is started.",
 }
 
 
