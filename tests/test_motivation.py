@@ -119,7 +119,7 @@ def test_learner_sets_a_weekly_goal_and_sees_progress_and_streak(client, learner
     client.force_login(learner)
     page = client.get(reverse("progress")).content.decode()
     assert re.search(r"<dt>Streak</dt>\s*<dd><span class=\"stat-value\">3 days</span>", page)
-    assert "counted in UTC" in page and "Set a weekly goal" in page
+    assert "in a row (UTC)" in page and "set a goal" in page
 
     response = client.post(reverse("progress_goal"), {"days": "5"})
     assert response.status_code == 302 and response["Location"] == "/progress/#goal"

@@ -448,9 +448,10 @@ def test_dashboard_counts_opened_and_completed_lessons(client, learner, course):
 
 
 def test_dashboard_html_stays_small_for_a_long_history_on_the_shipped_course(client, learner):
-    """The page-weight budget (tests/test_page_weight.py, 100 KB with the CSS and JS) leaves about 34 KB for the
-    HTML: the dashboard must fit whatever the history (it shows bounded lists, not everything). 34, not 30,
-    since it shows the streak, the weekly goal form, the figures' definitions and the chart's legend."""
+    """The dashboard's HTML stays bounded whatever the history (it shows bounded lists, not everything). The
+    binding limit is tests/test_page_weight.py (100 KB with the CSS and JS); this guard was 30 KB and is 38 KB
+    since the page shows the capstone, the streak, the weekly goal form, the figures' definitions and the
+    chart's legend."""
     from django.core.management import call_command
 
     from training.models import Lesson, Question, Quiz
@@ -476,7 +477,7 @@ def test_dashboard_html_stays_small_for_a_long_history_on_the_shipped_course(cli
         )
     client.force_login(learner)
     html = client.get("/progress/").content
-    assert len(html) < 34 * 1024, f"{len(html) / 1024:.1f} KB"
+    assert len(html) < 38 * 1024, f"{len(html) / 1024:.1f} KB"
 
 
 def _eligibility_facts(e):

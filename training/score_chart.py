@@ -86,7 +86,15 @@ class ChartPoint:
         return f"{self.y - 4.5:.1f}"
 
 
-SERIES_STYLES = 6  # distinct line styles (static/css/courses.css: .chart-series-0 … -5), then they repeat
+# Distinct line styles, colour and dash pattern (never colour alone), drawn as SVG attributes; then they repeat.
+SERIES_STYLES = (
+    ("#1d4ed8", "none"),
+    ("#b45309", "8 4"),
+    ("#047857", "2 3"),
+    ("#7c3aed", "10 3 2 3"),
+    ("#be123c", "4 4"),
+    ("#374151", "1 2"),
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,15 @@ class Series:
 
     @property
     def style(self) -> int:
-        return self.index % SERIES_STYLES
+        return self.index % len(SERIES_STYLES)
+
+    @property
+    def colour(self) -> str:
+        return SERIES_STYLES[self.style][0]
+
+    @property
+    def dashes(self) -> str:
+        return SERIES_STYLES[self.style][1]
 
     @property
     def polyline(self) -> str:

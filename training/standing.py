@@ -29,9 +29,8 @@ COMPLETED, IN_PROGRESS, NOT_STARTED = "completed", "in-progress", "not-started"
 STATUSES = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLETED: "Completed"}
 
 EXPLANATIONS = {
-    "progress": "Lessons completed, quizzes passed and simulations finished, out of every item of the course.",
-    "mastery": "The mean of the objectives' mastery points (familiar 50, proficient 80, mastered 100), "
-    "over the objectives that have questions.",
+    "progress": "Lessons completed, quizzes passed and simulations finished, of all items.",
+    "mastery": "Mean mastery points of the objectives (familiar 50, proficient 80, mastered 100).",
     "tracks": "Lessons completed among the lessons about each track.",
     "status": "Completed once the certificate is earned; in progress once anything is started.",
 }
