@@ -102,7 +102,7 @@ def site(django_db_setup, django_db_blocker):
                 "progress": ("/progress/", learner),
                 "review": ("/review/", learner),
                 "instructor home": ("/instructor/", instructor),
-                "compare": ("/tracks/compare/", learner),
+                "compare": (f"/courses/{course.slug}/tracks/compare/", learner),
                 "quiz results": (f"{done.quiz.get_absolute_url()}attempts/{done.pk}/results/", learner),
                 "certificate": (f"/certificates/{certificate.code}/", learner),
                 "join a cohort": ("/cohorts/join/", learner),
