@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.factories import make_course, make_lesson, make_module
+from tests.factories import make_course, make_glossary_term, make_lesson, make_module
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +39,13 @@ def test_learners_cannot_use_the_preview(client, learner):
 
 def test_the_lesson_page_wires_its_body_to_the_preview(client, instructor):
     client.force_login(instructor)
-    lesson = make_lesson(make_module(make_course()))
+    course = make_course()
+    make_glossary_term(course, slug="ripeness", term="Ripeness")
+    lesson = make_lesson(make_module(course))
     html = client.get(reverse("admin:training_lesson_change", args=[lesson.pk])).content.decode()
     assert f'hx-post="{PREVIEW}"' in html
     assert 'hx-trigger="input changed delay:600ms, load"' in html
     assert f'formaction="{PREVIEW}" formtarget="_blank" formnovalidate>Preview</button>' in html
     assert 'class="markdown-field"' in html
     assert "htmx" in html  # the script is loaded from our own static files
+    assert "<li><code>[[ripeness]]</code> Ripeness</li>" in html  # the [[term]] helper

@@ -484,6 +484,12 @@ class ContentAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), **self.problems_context(request, object_id)}
         if self.preview:
             extra_context["preview_url"] = reverse("markdown_preview", args=[self.preview[1]])
+            obj = self.get_object(request, object_id) if object_id else None
+            course_id = course_id_of(obj) if obj is not None else None
+            if course_id is not None:  # the [[term]] helper: the course's glossary terms, to link to
+                extra_context["glossary_terms"] = (
+                    GlossaryTerm.objects.active().filter(course_id=course_id).in_order()
+                )
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except Rejected as exc:
