@@ -53,7 +53,7 @@ def issuer_jwks(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_control(max_age=3600, public=True)
 def achievement(request: HttpRequest, slug: str) -> HttpResponse:
-    course = get_object_or_404(Course.objects.active(), slug=slug)
+    course = get_object_or_404(Course.objects.visible(), slug=slug)
     document = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",

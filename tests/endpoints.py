@@ -109,6 +109,7 @@ RULES: dict[str, Rule] = {
     # Progress, review, certificates, my data (issue 6)
     "progress": Rule(LOGIN, GET),
     "progress_goal": Rule(LOGIN, POST, sample={"days": "4"}),
+    "progress_mastery": Rule(LOGIN, GET),
     "progress_summary": Rule(PUBLIC, GET, why="the htmx progress bar; a visitor gets an empty bar"),
     "certificate_claim": Rule(LOGIN, GET_POST),
     "review": Rule(LOGIN, GET),

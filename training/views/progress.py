@@ -122,6 +122,24 @@ def _dashboard_page(
     )
 
 
+@require_GET
+@login_required
+def progress_mastery(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every objective of the course with the learner's mastery, weakest first (the dashboard shows the
+    weakest ten, so its page stays small however large the course grows)."""
+    courses = progress.published_courses()
+    slug = request.GET.get("course") or None
+    course = progress.current_course(slug, courses=courses)
+    if slug is None and len(courses) > 1:
+        course = course_rules.current_course(request.user, courses) or course
+    if course is None:
+        raise Http404("No such course.")
+    data = progress.dashboard(
+        request.user, course, content=progress.cached_course_content(course), with_queue=False
+    )
+    return render(request, "training/progress_mastery.html", {"course": course, "dash": data})
+
+
 @require_POST
 @login_required
 def progress_goal(request: AuthenticatedHttpRequest) -> HttpResponse:
