@@ -61,6 +61,23 @@ def static_size(url: str) -> int:
         return len(handle.read())
 
 
+def play_to_an_ending(user, sim):
+    """A finished run of `sim`: the first open option at every decision (its debrief page is the heaviest)."""
+    run = simulation.start_run(user=user, simulation=sim)
+    for _ in range(100):
+        run.refresh_from_db()
+        if run.finished_at is not None:
+            return run
+        meters = simulation.learner_meters(sim.pk)
+        values = simulation.meter_values(meters, run.meters)
+        options = simulation.available_options(
+            list(simulation.learner_options(run.current_node_id)), values, run.flags
+        )
+        key = next(view.option.key for view in options if view.available)
+        simulation.choose(user=user, run_id=run.pk, node_id=run.current_node_id, option_key=key)
+    raise AssertionError(f"{sim.slug}: no ending within 100 decisions")
+
+
 @pytest.fixture(scope="module")
 def site(django_db_setup, django_db_blocker):
     """The shipped course, a learner with a quiz attempt and a simulation run, and an instructor."""
@@ -82,6 +99,7 @@ def site(django_db_setup, django_db_blocker):
             sims = list(Simulation.objects.published().filter(course=course).in_order())
             sim = sims[0]
             run = simulation.start_run(user=learner, simulation=sim)
+            debriefed = play_to_an_ending(learner, sims[1])
             # A submitted attempt (its results).
             done, _ = quizzes.start_attempt(user=learner, quiz=quizzes_[-1])
             quizzes.submit_attempt(user=learner, attempt=done)
@@ -99,6 +117,7 @@ def site(django_db_setup, django_db_blocker):
                 "quiz question": (f"{quiz.get_absolute_url()}attempts/{attempt.pk}/questions/1/", learner),
                 "simulation": (sim.get_absolute_url(), learner),
                 "simulation run": (f"{sim.get_absolute_url()}runs/{run.pk}/", learner),
+                "simulation debrief": (f"{sims[1].get_absolute_url()}runs/{debriefed.pk}/", learner),
                 "progress": ("/progress/", learner),
                 "review": ("/review/", learner),
                 "instructor home": ("/instructor/", instructor),
@@ -125,6 +144,7 @@ PAGES = [
     "quiz question",
     "simulation",
     "simulation run",
+    "simulation debrief",
     "progress",
     "review",
     "instructor home",
