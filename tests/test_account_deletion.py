@@ -222,3 +222,20 @@ def test_with_cached_database_sessions_the_sessions_leave_the_cache_too(learner,
     assert SessionStore(session_key=phone_key).load() == {}  # not from the cache either
     assert "sessions.Session signed in" not in rows_about(learner.pk, {learner.username})
     assert keep.get("/progress/").status_code == 200
+
+
+def test_an_account_without_a_password_confirms_deletion_with_its_username(client):
+    """Accounts an LMS launch creates (lms/accounts.py) have no password: typing the username confirms."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("lti-learner-7")
+    user.set_unusable_password()
+    user.save()
+    client.force_login(user)
+    page = client.get("/account/data/").content.decode()
+    assert "type your username, <strong>lti-learner-7</strong>, to confirm" in page
+    wrong = client.post("/account/data/delete/", {"confirm": "yes", "password": "lti-learner"})
+    assert wrong.status_code == 400 and "That is not your username" in wrong.content.decode()
+    assert get_user_model().objects.filter(pk=user.pk).exists()
+    client.post("/account/data/delete/", {"confirm": "yes", "password": "lti-learner-7"})
+    assert not get_user_model().objects.filter(pk=user.pk).exists()

@@ -312,12 +312,16 @@ def export_filename(user, when: datetime | None = None) -> str:
 
 @transaction.atomic
 def delete_account(*, user, password: str) -> bool:
-    """Delete the account and everything about the person if `password` is the account's password.
+    """Delete the account and everything about the person if `password` is the account's password — or, for an
+    account that has none (created by an LMS launch, lms/accounts.py), its username typed out in full.
 
-    Returns False (and deletes nothing) when the password is wrong. Their sessions are deleted, so every
-    browser signed in as them is signed out.
+    Returns False (and deletes nothing) when it does not match. Their sessions are deleted, so every browser
+    signed in as them is signed out.
     """
-    if not password or not user.check_password(password):
+    if user.has_usable_password():
+        if not password or not user.check_password(password):
+            return False
+    elif password != user.get_username():
         return False
     account = get_user_model().objects.select_for_update().get(pk=user.pk)
     _forget_logins(account)

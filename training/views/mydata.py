@@ -49,7 +49,11 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "training/mydata_page.html",
-            {"error": "That password is not right. Your account has not been deleted."},
+            {
+                "error": "That password is not right. Your account has not been deleted."
+                if request.user.is_authenticated and request.user.has_usable_password()
+                else "That is not your username. Your account has not been deleted."
+            },
             status=400,
         )
     logout(request)
