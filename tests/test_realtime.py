@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,23 @@ def listen(layer, channel_group: str, action, *, wait: float = 0.5) -> list[dict
             except TimeoutError:
                 return received
 
-    return async_to_sync(scenario)()
+    # In a thread of its own: in a full run, Playwright's sync API (the browser tests) keeps an event loop
+    # running in the main thread, where async_to_sync refuses to start another.
+    result: list[list[dict]] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(async_to_sync(scenario)())
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]
 
 
 def test_announce_group_pings_that_group_only_with_no_content(layer, transactional_db):
