@@ -187,3 +187,90 @@ def test_a_document_nested_too_deeply_is_refused_with_a_message(client, signed_i
     assert response.status_code == 400
     assert "nested more than 100 levels deep" in response.content.decode()
     assert not Course.objects.exists()
+
+
+def edited_example() -> str:
+    """The example course with one lesson changed (minutes, title, a track linked), a choice removed and
+    a glossary term added."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    edits = [
+        (
+            "        title: When quiet channels fail\n        minutes: 4\n",
+            "        title: When quiet channels break\n        minutes: 6\n        tracks: [example-official]\n",
+        ),
+        (
+            "              - text: A serving foreign minister, on the record.\n"
+            "                feedback: A serving minister on the record makes it official.\n",
+            "",
+        ),
+        (
+            "\nmodules:\n",
+            "  - slug: track-two\n    term: Track two\n    definition: Unofficial dialogue.\n\nmodules:\n",
+        ),
+    ]
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    return text
+
+
+def test_the_import_preview_lists_each_added_changed_and_archived_object_and_writes_nothing(
+    client, signed_in_instructor
+):
+    call_command("load_curriculum", str(EXAMPLE), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    course = Course.objects.get()
+    before = export_course(course)
+    preview = upload(client, "example.yaml", edited_example())
+    assert preview.status_code == 200
+    (report,) = preview.context["reports"]
+    changed = {
+        (c.kind, c.name): [(f.field, f.old, f.new) for f in c.fields] for c in report.changes_of_updated
+    }
+    assert changed == {
+        (
+            "lessons",
+            "example-when-channels-fail",
+        ): [
+            ("title", "When quiet channels fail", "When quiet channels break"),
+            ("minutes", "4", "6"),
+            ("tracks", "(none)", "example-official"),
+        ]
+    }
+    added = {(c.kind, c.name) for c in report.changes_of_created}
+    assert added == {("glossary terms", "track-two")}
+    archived = {(c.kind, c.name) for c in report.changes_of_archived}
+    assert archived == {("choices", "example-q-multiple / c")}
+    # The page shows each row: the kind, the object, the field with its old and new value.
+    content = preview.content.decode()
+    assert "Changed: 1 object" in content
+    assert (
+        '<td class="diff-old">When quiet channels fail</td><td class="diff-new">When quiet channels break</td>'
+        in content
+    )
+    assert '<code>minutes</code></td><td class="diff-old">4</td><td class="diff-new">6</td>' in content
+    assert "Added: 1 object" in content and "Glossary terms <code>track-two</code>" in content
+    assert "Archived: 1 object" in content and "Choices <code>example-q-multiple / c</code>" in content
+    # Nothing is written before the confirmation.
+    assert export_course(Course.objects.get()) == before
+    client.post(IMPORT, {"confirm": "1", "token": preview.context["token"]})
+    after = export_course(Course.objects.get())
+    assert "title: When quiet channels break" in after and "slug: track-two" in after
+    assert "A serving foreign minister" not in after
+
+
+def test_the_diff_truncates_long_values():
+    from training.curriculum.loader import SHOWN_LENGTH, shown_value
+
+    shown = shown_value("word " * 100)
+    assert len(shown) == SHOWN_LENGTH and shown.endswith("…")
+    assert shown_value("two\nlines") == "two lines"
+    assert shown_value({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
+    assert shown_value("") == "(empty)"
+
+
+def test_an_upload_identical_to_the_course_says_nothing_changes(client, signed_in_instructor):
+    call_command("load_curriculum", str(EXAMPLE), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    preview = upload(client, "example.yaml", EXAMPLE.read_text(encoding="utf-8"))
+    assert preview.status_code == 200
+    assert preview.context["reports"][0].changes == []
+    assert "Nothing: the file matches the course as it is." in preview.content.decode()

@@ -103,8 +103,7 @@ class ChoiceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["key"].required = False
-        self.fields["key"].help_text = "Optional: a, b, c… in order."
+        self.fields["key"].required = False  # its help text is the format document's (fieldhelp)
         if self.instance.pk and self.instance.category_id:
             self.initial.setdefault("category_key", self.instance.category.key)
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from roleplay.models import RolePlay
 from training.curriculum.checkup import check_course
+from training.curriculum.fieldhelp import help_text
 from training.curriculum.problems import Problem
 from training.curriculum.schema import default_choice_key
 from training.models import (
@@ -302,6 +303,15 @@ SMALL_TEXT: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 }
 
 
+def with_format_help(db_field, formfield):
+    """The form field with its help text from docs/curriculum-format.md, where the document has one."""
+    if formfield is not None:
+        text = help_text(db_field.model._meta.model_name, db_field.name)
+        if text is not None:
+            formfield.help_text = text
+    return formfield
+
+
 def markdown_widget(db_field, *, rows: int) -> forms.Textarea | None:
     """A comfortable textarea for the Markdown fields (their help text says "Markdown"), the full width of
     the form; None for other fields."""
@@ -382,7 +392,7 @@ class ValidatedInline(InlineModelAdmin):
         widget = markdown_widget(db_field, rows=4)
         if widget is not None:
             kwargs["widget"] = widget
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        return with_format_help(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def get_formset(self, request, obj=None, **kwargs):
         formset_class = super().get_formset(request, obj, **kwargs)
@@ -447,7 +457,7 @@ class ContentAdmin(admin.ModelAdmin):
                     }
                 )
             kwargs["widget"] = widget
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        return with_format_help(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
 
     # The form: the second pass shows the problems of a rejected save.
 

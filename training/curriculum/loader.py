@@ -8,6 +8,7 @@ deleted: learner history points at it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,10 +165,57 @@ class Counts:
         )
 
 
+SHOWN_LENGTH = 80
+
+
+def shown_value(value: Any) -> str:
+    """A field's value in a change list: one line, at most SHOWN_LENGTH characters."""
+    if value is None or value == "":
+        text = "(empty)"
+    elif isinstance(value, (dict, list)):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        text = " ".join(str(value).split())
+    return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class Change:
+    """One object a load creates, changes or archives; for a change, the fields that change (old → new)."""
+
+    kind: str  # the report's label: "lessons", "choices"…
+    name: str  # its natural key in words: `what-is-a-track`, `stalled-talks / a`
+    action: str  # created | updated | archived
+    fields: list[FieldChange] = field(default_factory=list)
+
+
 @dataclass
 class Report:
     course: str
     counts: dict[str, Counts] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+
+    def changes_of(self, action: str) -> list[Change]:
+        return [change for change in self.changes if change.action == action]
+
+    @property
+    def changes_of_created(self) -> list[Change]:
+        return self.changes_of("created")
+
+    @property
+    def changes_of_updated(self) -> list[Change]:
+        return self.changes_of("updated")
+
+    @property
+    def changes_of_archived(self) -> list[Change]:
+        return self.changes_of("archived")
 
     def total(self, attribute: str) -> int:
         return sum(getattr(counts, attribute) for counts in self.counts.values())
@@ -180,14 +228,57 @@ class Report:
 class _Table:
     """The upsert of one model: desired rows by natural key against the existing rows of the course."""
 
-    def __init__(self, writer: _Writer, label: str, model: type[m.Content], existing: Iterable[Any], key):
+    def __init__(
+        self,
+        writer: _Writer,
+        label: str,
+        model: type[m.Content],
+        existing: Iterable[Any],
+        key,
+        parent: str | None = None,
+    ):
         self.writer = writer
         self.label = label
         self.model = model
         self.key = key
+        self.parent = parent  # the foreign key whose id is the first part of a (parent id, key) natural key
         self.rows: dict[Any, m.Content] = {key(obj): obj for obj in existing}
         self.counts = writer.report.counts.setdefault(label, Counts())
         self.status: dict[Any, str] = {}  # key -> created | updated | unchanged
+        self.changes: dict[Any, Change] = {}  # key -> its entry in the report (updated ones)
+
+    def describe(self, key) -> str:
+        """A natural key in words, parents named by theirs: `stalled-talks / a`, `lesson x, citation 1`."""
+        if not isinstance(key, tuple):
+            return str(key)
+        if self.parent is not None:
+            parent = self.model._meta.get_field(self.parent).related_model
+            return f"{self.writer.name_of(parent, key[0])} / {key[1]}"
+        owner, owner_id, position = key  # a citation: (owner field, owner id, position)
+        related = self.model._meta.get_field(owner).related_model
+        return f"{owner} {self.writer.name_of(related, owner_id)}, citation {position + 1}"
+
+    def shown(self, name: str, value: Any) -> str:
+        """A field's value for the change list; a foreign key's id as its object's natural key."""
+        if name.endswith("_id") and value is not None:
+            related = self.model._meta.get_field(name).related_model
+            if related is not None:
+                return shown_value(self.writer.name_of(related, value))
+        return shown_value(value)
+
+    def record(self, key, action: str, fields: list[FieldChange] | None = None) -> Change:
+        change = Change(self.label, self.describe(key), action, fields or [])
+        self.writer.report.changes.append(change)
+        return change
+
+    def record_field(self, key, name: str, old: str, new: str) -> None:
+        """Add a changed field to an updated object's entry (created objects list no fields)."""
+        if self.status.get(key) == "created":
+            return
+        change = self.changes.get(key)
+        if change is None:
+            change = self.changes[key] = self.record(key, "updated")
+        change.fields.append(FieldChange(name.removesuffix("_id"), old, new))
 
     def sync(self, desired: dict[Any, dict[str, Any]]) -> dict[Any, m.Content]:
         now = timezone.now()
@@ -202,6 +293,10 @@ class _Table:
                 self.status[key] = "created"
                 continue
             diff = [name for name, value in values.items() if getattr(obj, name) != value]
+            for name in diff:
+                self.record_field(
+                    key, name, self.shown(name, getattr(obj, name)), self.shown(name, values[name])
+                )
             if diff:
                 for name in diff:
                     setattr(obj, name, values[name])
@@ -214,6 +309,7 @@ class _Table:
         archived = []
         for key, obj in self.rows.items():
             if key not in desired and not obj.archived:
+                self.record(key, "archived")
                 obj.archived = True
                 if hasattr(obj, "status"):
                     obj.status = m.Status.DRAFT
@@ -221,6 +317,11 @@ class _Table:
                 archived.append(obj)
         if created:
             self.model.objects.bulk_create(created, batch_size=500)
+        for key, obj in self.rows.items():
+            self.writer.names[(self.model, obj.pk)] = self.describe(key)
+        for key in desired:
+            if self.status[key] == "created":
+                self.record(key, "created")
         if archived:
             changed_fields.update({"archived", "status"})
         if changed or archived:
@@ -232,8 +333,9 @@ class _Table:
         self.counts.unchanged += len(desired) - len(created) - len(changed)
         return {key: self.rows[key] for key in desired}
 
-    def touch(self, key) -> None:
-        """Count an unchanged object as updated (a link of it changed)."""
+    def touch(self, key, name: str, old: str = "", new: str = "") -> None:
+        """Count an unchanged object as updated (a link of it, `name`, changed)."""
+        self.record_field(key, name, old or "(links)", new or "(changed)")
         if self.status.get(key) == "unchanged":
             self.status[key] = "updated"
             self.counts.unchanged -= 1
@@ -245,12 +347,13 @@ class _Table:
         changed = []
         for key, value in values.items():
             obj = objects[key]
-            if getattr(obj, field_name) != value:
+            old = getattr(obj, field_name)
+            if old != value:
                 setattr(obj, field_name, value)
                 obj.updated_at = now
                 changed.append(obj)
                 if self.status.get(key) != "created":
-                    self.touch(key)
+                    self.touch(key, field_name, self.shown(field_name, old), self.shown(field_name, value))
         if changed:
             self.model.objects.bulk_update(changed, [field_name, "updated_at"], batch_size=500)
 
@@ -269,9 +372,13 @@ class _Writer:
         self.doc = doc
         self.report = Report(doc.course.slug)
         self.course_id: int | None = None
+        self.names: dict[tuple[type, Any], str] = {}  # (model, pk) -> natural key in words, for the report
 
-    def table(self, label, model, existing, key=lambda obj: obj.slug) -> _Table:
-        return _Table(self, label, model, existing, key)
+    def table(self, label, model, existing, key=lambda obj: obj.slug, parent: str | None = None) -> _Table:
+        return _Table(self, label, model, existing, key, parent)
+
+    def name_of(self, model, pk) -> str:
+        return self.names.get((model, pk), f"#{pk}")
 
     def links(
         self, table: _Table, owners: Mapping[str, models.Model], field_name: str, wanted: dict[Any, list[int]]
@@ -301,10 +408,16 @@ class _Writer:
                 ],
                 batch_size=500,
             )
+        related = descriptor.field.related_model
+
+        def names(owner_id: int, pairs) -> str:
+            return ", ".join(sorted(self.name_of(related, t) for o, t in pairs if o == owner_id)) or "(none)"
+
         for owner_id in {pair[0] for pair in add} | {
             pair[0] for pair, row_id in existing.items() if row_id in set(remove)
         }:
-            table.touch(by_id[owner_id])
+            old, new = names(owner_id, existing), names(owner_id, desired)
+            table.touch(by_id[owner_id], field_name, shown_value(old), shown_value(new))
 
     def write(self) -> Report:
         doc = self.doc
@@ -386,6 +499,7 @@ class _Writer:
             "source sections",
             m.SourceSection,
             m.SourceSection.objects.filter(source__course_id=cid),
+            parent="source",
             key=lambda obj: (obj.source_id, obj.heading),
         )
         section_rows = sections.sync(
@@ -566,6 +680,7 @@ class _Writer:
             "categories",
             m.Category,
             m.Category.objects.filter(question__course_id=cid),
+            parent="question",
             key=lambda obj: (obj.question_id, obj.key),
         )
         category_rows = categories.sync(
@@ -584,6 +699,7 @@ class _Writer:
             "choices",
             m.Choice,
             m.Choice.objects.filter(question__course_id=cid),
+            parent="question",
             key=lambda obj: (obj.question_id, obj.key),
         )
         choices.sync(
@@ -642,6 +758,7 @@ class _Writer:
             "meters",
             m.Meter,
             m.Meter.objects.filter(simulation__course_id=cid),
+            parent="simulation",
             key=lambda obj: (obj.simulation_id, obj.key),
         )
         meters.sync(
@@ -664,6 +781,7 @@ class _Writer:
             "nodes",
             m.Node,
             m.Node.objects.filter(simulation__course_id=cid),
+            parent="simulation",
             key=lambda obj: (obj.simulation_id, obj.key),
         )
         node_rows = nodes.sync(
@@ -698,6 +816,7 @@ class _Writer:
             "options",
             m.Option,
             m.Option.objects.filter(node__simulation__course_id=cid),
+            parent="node",
             key=lambda obj: (obj.node_id, obj.key),
         )
         options.sync(
@@ -863,6 +982,7 @@ class _Writer:
                 label,
                 model,
                 model.objects.filter(roleplay__course_id=cid),
+                parent="roleplay",
                 key=lambda obj: (obj.roleplay_id, obj.slug),
             )
             return table.sync(
@@ -917,6 +1037,7 @@ class _Writer:
             "issue options",
             rp.IssueOption,
             rp.IssueOption.objects.filter(issue__roleplay__course_id=cid),
+            parent="issue",
             key=lambda obj: (obj.issue_id, obj.key),
         )
         options.sync(
