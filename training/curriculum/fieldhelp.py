@@ -150,7 +150,7 @@ def help_text(model_name: str, field_name: str) -> SafeString | None:
     text = doc_help(model_name, field_name)
     if text is None:
         return None
-    html = SafeString()
+    html = format_html("{}", "")
     for index, part in enumerate(text.split("`")):
         html += format_html("<code>{}</code>", part) if index % 2 else format_html("{}", part)
     return html
