@@ -38,13 +38,28 @@ SCREENSHOTS = {
     "course",
 }
 
-# What sticks out past the right edge: the innermost elements wider than the screen, for the failure message.
+# What makes the page wide, for the failure message: descend from <body> into every child whose removal
+# (display: none) narrows the page, and report the deepest such elements with the width the page would have
+# without them. Unlike a search for boxes past the right edge, this also finds text that does not wrap inside
+# a box that clips it, and content that escapes a scrolling box.
 OVERFLOW_JS = """() => {
-  const width = window.innerWidth;
-  const wide = [...document.querySelectorAll('body *')].filter(el => el.getBoundingClientRect().right > width + 0.5);
-  const innermost = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));
-  return innermost.slice(0, 4).map(el => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
-    + ' → ' + Math.round(el.getBoundingClientRect().right) + 'px');
+  const full = document.documentElement.scrollWidth;
+  const found = [];
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const walk = (root, path) => {
+    let deeper = false;
+    for (const el of root.children) {
+      const old = el.style.display;
+      el.style.display = 'none';
+      const without = document.documentElement.scrollWidth;
+      el.style.display = old;
+      if (without < full) { deeper = true; walk(el, path.concat(describe(el) + ' (' + without + 'px without it)')); }
+    }
+    if (!deeper && path.length) found.push(path.slice(-3).join(' > '));
+  };
+  walk(document.body, []);
+  return found.slice(0, 4);
 }"""
 
 
