@@ -56,28 +56,7 @@ def create_learner(env: dict[str, str]) -> str:
     return next(line for line in out.splitlines() if line.startswith("LESSON "))[7:]
 
 
-def cpu_seconds(root_pid: int) -> float:
-    """CPU time (user + system) used so far by a server: its process and all its descendants (Linux /proc)."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # After "pid (comm)": state, ppid, …; utime and stime are fields 14 and 15 of the whole line.
-        parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    family, frontier = {root_pid}, [root_pid]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in family]
-        family.update(children)
-        frontier += children
-    return sum(times.get(pid, 0.0) for pid in family)
+cpu_seconds = perf.cpu_seconds  # one definition, shared with bench/run
 
 
 def start(name: str, command: list[str], env: dict[str, str], temp: Path) -> ts.Server:

@@ -50,6 +50,36 @@ def seed(learners: int) -> tuple[str, dict]:
     return url, info
 
 
+def count_queries(spec: dict[str, dict]) -> dict[str, int]:
+    """The SQL queries of one warm request (after one of the same) of each page, under the settings in force
+    (the app's, or bench/bare's for the bare page)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for name, page in spec.items():
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=page["user"]))
+
+        def send(page=page, client=client):
+            if page["method"] == "POST":
+                return client.post(
+                    page["path"], page["body"], content_type="application/x-www-form-urlencoded"
+                )
+            return client.get(page["path"])
+
+        send()
+        with CaptureQueriesContext(connection) as queries:
+            response = send()
+        expected = 302 if page["method"] == "POST" else 200
+        if response.status_code != expected:
+            raise SystemExit(f"{name}: {page['method']} {page['path']} answered {response.status_code}")
+        counts[name] = len(queries.captured_queries)
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", action="store_true", help="seed a scratch SQLite database first")
@@ -59,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--profile", help="cProfile this page (floor, lesson, quiz question, dashboard)")
     parser.add_argument("--show-sql", action="store_true")
+    parser.add_argument(
+        "--count",
+        type=Path,
+        metavar="SPEC",
+        help="only print the queries of one warm request of each page in SPEC, a JSON file "
+        '{name: {"method", "path", "body", "user"}} (bench/perf.py uses it), as a line QUERIES {name: count}',
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diplomacy.settings")
     os.environ["DJANGO_DEBUG"] = "false"
@@ -80,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
     from django.test import Client
 
+    if args.count:
+        print("QUERIES " + json.dumps(count_queries(json.loads(args.count.read_text()))))
+        return 0
     user = get_user_model().objects.get(username="bench-learner")
     client = Client()
     client.force_login(user)

@@ -16,6 +16,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from roleplay import sessions as roleplay_sessions
+from roleplay.models import Participant, RolePlay
 from training import answering, grading, lessons, quizzes, simulation
 from training.cohorts import create_cohort
 from training.models import (
@@ -187,13 +189,37 @@ def seed() -> dict:
 
     # The benchmarked learner has one attempt open at the second quiz: its question page and answer POST.
     open_attempt, _ = quizzes.start_attempt(user=bench, quiz=open_quiz)
+    # … a new run of the simulation at its first decision (the copied run is finished) …
+    open_run = simulation.start_run(user=bench, simulation=sim)
     return {
         "learners": LEARNERS,
         "responses": Response.objects.count(),
         "lesson": lesson_list[0].get_absolute_url(),
         "question": f"{open_quiz.get_absolute_url()}attempts/{open_attempt.pk}/questions/1/",
+        "decision": f"{sim.get_absolute_url()}runs/{open_run.pk}/",
+        # … and a seat in a running role-play session with a few messages: its group's play page.
+        "roleplay": roleplay_page(course, cohort, instructor, bench, learners),
         "stats": f"/instructor/cohorts/{cohort.pk}/quizzes/{quiz.slug}/",
     }
+
+
+def roleplay_page(course: Course, cohort, instructor, bench, learners: list) -> str | None:
+    """A session of the course's first role-play for the cohort: the benchmarked learner and enough others to
+    fill one group join, roles are assigned, the clock runs and the group has talked. The play page's URL."""
+    roleplay = RolePlay.objects.published().filter(course=course).order_by("pk").first()
+    if roleplay is None:
+        return None
+    session = roleplay_sessions.start_session(roleplay=roleplay, cohort=cohort, instructor=instructor)
+    for user in [bench, *learners[: len(roleplay.active_roles()) - 1]]:
+        roleplay_sessions.join_session(session=session, user=user)
+    roleplay_sessions.assign_roles(session=session)
+    session = roleplay_sessions.start_clock(session=session)
+    me = Participant.objects.select_related("group").get(session=session, user=bench)
+    for number in range(1, 11):
+        roleplay_sessions.post_message(
+            group=me.group, seat=None, author=instructor, channel="group", text=f"Note {number} to the group."
+        )
+    return f"/roleplays/groups/{me.group.pk}/"
 
 
 print("BENCH " + json.dumps(seed()))

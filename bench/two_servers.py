@@ -127,7 +127,7 @@ class Browser:
         self.requests = 0
 
     def csrf(self) -> str:
-        return next(c.value for c in self.jar if c.name == "csrftoken")
+        return next(c.value or "" for c in self.jar if c.name == "csrftoken")
 
     def get(self, server: Server, path: str) -> tuple[int, str, str]:
         return self._open(urllib.request.Request(server.base + path), server)
