@@ -147,6 +147,21 @@ def cpu_seconds(root_pid: int) -> float:
     return sum(times.get(pid, 0.0) for pid in family)
 
 
+def wait_idle(pid: int, timeout: float = 60) -> None:
+    """Wait until the server has finished what the last wrk run left it: when wrk stops, up to one request
+    per connection is still queued or being served, and the workers serve it even though nobody waits for it
+    any more. Without this the next row would share the CPU with the previous row's leftovers (a slow row,
+    such as instructor statistics, leaves seconds of work)."""
+    deadline = time.monotonic() + timeout
+    before = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        after = cpu_seconds(pid)
+        if after - before < 0.01:
+            return
+        before = after
+
+
 def log_in(browser: ts.Browser, server: ts.Server, username: str) -> None:
     browser.get(server, "/accounts/login/")
     status, url, _ = browser.post(server, "/accounts/login/", {"username": username, "password": PASSWORD})
@@ -314,6 +329,7 @@ def bench_backend(label: str, database_url: str, args, temp: Path) -> dict[str, 
             target.check()
         for target in rows.values():  # warm up every worker and page
             run_wrk(target.url, target.script, 1, args.connections)
+            wait_idle(target.server.process.pid)
         samples: dict[str, list[dict]] = {name: [] for name in rows}
         for round_number in range(args.rounds):
             for name, target in rows.items():
@@ -324,6 +340,7 @@ def bench_backend(label: str, database_url: str, args, temp: Path) -> dict[str, 
                     1000 * (cpu_seconds(target.server.process.pid) - before) / max(1, sample["requests"])
                 )
                 samples[name].append(sample)
+                wait_idle(target.server.process.pid)
             bare_rps = samples[BARE][-1]["rps"] or float("nan")
             for runs in samples.values():
                 runs[-1]["ratio"] = runs[-1]["rps"] / bare_rps
@@ -393,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bench/run",
         description=__doc__.split("\n\n")[0],
-        epilog="Default run: both databases, 1,000 learners, 3 rounds × 5 s per page (about 12 minutes on a "
+        epilog="Default run: both databases, 1,000 learners, 3 rounds × 5 s per page (about 10 minutes on a "
         "quiet 2-core machine). Needs wrk. Method and results: docs/performance.md.",
     )
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite, postgres or both (default)")
