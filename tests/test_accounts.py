@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -237,3 +238,20 @@ def test_unknown_page_gets_the_friendly_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+@override_settings(SITE_NAME="Peace Academy")
+def test_every_account_email_names_the_site_from_settings(client):
+    """Sign-up, the note to an address's owner and password reset all say SITE_NAME, never the shipped name."""
+    User.objects.create_user("owner", "taken@example.org", PASSWORD)
+    signup(client, username="newcomer", email="new@example.org")
+    signup(client, username="second", email="taken@example.org")
+    client.post("/accounts/password/reset/", {"email": "taken@example.org"})
+    confirm, taken_note, reset = mail.outbox
+    assert confirm.subject == "Confirm your Peace Academy account"
+    assert "create a Peace Academy account" in confirm.body
+    assert "new Peace Academy account" in taken_note.body
+    assert reset.subject == "Reset your Peace Academy password"
+    assert "your Peace Academy account" in reset.body
+    for message in mail.outbox:
+        assert "Diplomacy Tracks" not in message.subject + message.body

@@ -62,6 +62,7 @@ class SignupForm(forms.ModelForm):
 def _send(request: HttpRequest, template: str, to: str, context: dict[str, Any]) -> None:
     context = {
         **context,
+        "site_name": settings.SITE_NAME,
         "login_url": request.build_absolute_uri(reverse("login")),
         "reset_url": request.build_absolute_uri(reverse("password_reset")),
     }

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.views import PasswordResetView
@@ -63,9 +64,14 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class ThrottledPasswordResetView(PasswordResetView):
-    """Django's reset view, refusing (429, no email) past the per-address and per-email limits."""
+    """Django's reset view, refusing (429, no email) past the per-address and per-email limits.
+
+    Its email names the site by settings.SITE_NAME (Django's own `site_name` is the request's domain here).
+    """
 
     def form_valid(self, form: Form) -> HttpResponse:
         if over_limit(self.request, kind="password_reset", email=form.cleaned_data["email"]):
             return too_many_requests(self.request)
+        # Read per request, not at import, so override_settings applies too.
+        self.extra_email_context = {"site_name": settings.SITE_NAME}
         return super().form_valid(form)
