@@ -212,3 +212,18 @@ def test_admin_offers_only_the_course_own_terms_tracks_and_objectives(client, su
     assert options("module") == ids(Module, example)
     # The shipped course's glossary term with the same slug is not offered.
     assert str(GlossaryTerm.objects.get(course=shipped, slug="back-channel").pk) not in options("key_terms")
+
+
+def test_the_header_menu_leads_to_the_catalogue(client, django_user_model):
+    """A "Courses" entry in the main menu (the one menu that collapses on a phone), current on the catalogue."""
+    course = f.make_course(title="Course A")
+    f.make_lesson(f.make_module(course), title="First lesson")
+    for user in (None, django_user_model.objects.create_user("menu-reader")):
+        if user is not None:
+            client.force_login(user)
+        menu = re.search(r'<nav aria-label="Main" class="main-nav">(.*?)</nav>', html_of(client, "/"), re.S).group(1)
+        assert '<a href="/courses/">Courses</a>' in menu
+        catalogue_menu = re.search(
+            r'<nav aria-label="Main" class="main-nav">(.*?)</nav>', html_of(client, "/courses/"), re.S
+        ).group(1)
+        assert '<a href="/courses/" aria-current="page">Courses</a>' in catalogue_menu
