@@ -17,6 +17,7 @@ class RoleInline(ValidatedInline, admin.StackedInline):
         "position",
         "slug",
         "title",
+        "portrait",
         "side",
         "optional",
         "walk_away",

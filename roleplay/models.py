@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roleplay.scoring import Table
+from training import portraits
 from training.models import Cohort, Content, ContentQuerySet, Course, LearningObjective, Module, Reference
 from training.models.content import chain_q, published_q
 from training.permissions import is_instructor
@@ -125,12 +126,28 @@ class Role(RolePlayPart):
     confidential_brief = models.TextField(help_text="Markdown: only this role's players and the facilitator.")
     objectives = models.JSONField(default=list, blank=True, help_text="Confidential aims: a list of strings.")
     walk_away = models.IntegerField(help_text="Confidential: the score without an agreement.")
+    portrait = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=portraits.CHOICES,
+        help_text="The role's picture; blank: chosen from its title, else by its position (training/portraits.py).",
+    )
 
     class Meta(Content.Meta):
         constraints = [models.UniqueConstraint(fields=["roleplay", "slug"], name="role_unique_slug")]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def portrait_path(self) -> str:
+        """The static path of this role's portrait (chosen, or read from its title and slug)."""
+        key = portraits.portrait_key(
+            chosen=self.portrait,
+            description=f"{self.title} {self.slug.replace('-', ' ')}",
+            position=self.position,
+        )
+        return portraits.portrait_path(key)
 
     @property
     def caucus(self) -> str:

@@ -221,7 +221,9 @@ def test_the_header_menu_leads_to_the_catalogue(client, django_user_model):
     for user in (None, django_user_model.objects.create_user("menu-reader")):
         if user is not None:
             client.force_login(user)
-        menu = re.search(r'<nav aria-label="Main" class="main-nav">(.*?)</nav>', html_of(client, "/"), re.S).group(1)
+        menu = re.search(
+            r'<nav aria-label="Main" class="main-nav">(.*?)</nav>', html_of(client, "/"), re.S
+        ).group(1)
         assert '<a href="/courses/">Courses</a>' in menu
         catalogue_menu = re.search(
             r'<nav aria-label="Main" class="main-nav">(.*?)</nav>', html_of(client, "/courses/"), re.S

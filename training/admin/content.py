@@ -412,6 +412,7 @@ class SimulationAdmin(ContentAdmin):
         "position",
         "status",
         "role",
+        "portrait",
         "situation",
         "start_node",
         "tracks",

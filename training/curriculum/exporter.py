@@ -275,6 +275,7 @@ class _Course:
                     title=sim.title,
                     module=sim.module.slug,
                     role=sim.role,
+                    portrait=sim.portrait or None,
                     situation=sim.situation,
                     status=sim.status,
                     tracks=self.slugs(sim.tracks.all(), "track"),
@@ -517,6 +518,7 @@ class _Course:
                             confidential_brief=r.confidential_brief,
                             objectives=list(r.objectives),
                             walk_away=r.walk_away,
+                            portrait=r.portrait or None,
                         )
                         for r in roles
                     ],

@@ -734,6 +734,7 @@ class _Writer:
                     "status": sim.status,
                     "title": sim.title,
                     "role": sim.role,
+                    "portrait": sim.portrait or "",
                     "situation": sim.situation,
                     "flags": [{"key": f.key, "label": f.label} for f in sim.flags],
                     "principles": [p.model_dump(exclude_defaults=True) for p in sim.principles],
@@ -1010,6 +1011,7 @@ class _Writer:
                 "confidential_brief": r.confidential_brief,
                 "objectives": list(r.objectives),
                 "walk_away": r.walk_away,
+                "portrait": r.portrait or "",
             },
         )
         issue_rows = part(

@@ -72,6 +72,8 @@ Key = Annotated[str, AfterValidator(_key)]
 Text = Annotated[str, AfterValidator(_text)]
 Url = Annotated[str, AfterValidator(_url)]
 Status = Literal["published", "draft"]
+# The pictures in static/img/portraits/ (training/portraits.py PORTRAITS; a test keeps the two lists equal).
+Portrait = Literal["adviser", "civic", "convener", "delegate", "mediator", "negotiator", "officer"]
 
 
 class Item(BaseModel):
@@ -409,6 +411,7 @@ class Simulation(Item):
     title: Text
     module: Slug
     role: Text
+    portrait: Portrait | None = None  # default: read from `role` (training/portraits.py)
     situation: Text
     status: Status = "published"
     tracks: list[Slug] = []
@@ -528,6 +531,7 @@ class Role(Item):
     confidential_brief: Text
     objectives: list[Text] = []
     walk_away: Annotated[int, Field(ge=-10000, le=10000)]
+    portrait: Portrait | None = None  # default: read from the title, else by position (training/portraits.py)
 
 
 class IssueOption(Item):

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from training import portraits
 from training.versions import new_token
 
 if TYPE_CHECKING:
@@ -540,6 +541,12 @@ class Simulation(CourseContent):
     )
     title = models.CharField(max_length=200)
     role = models.TextField(help_text="Markdown: who the learner plays.")
+    portrait = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=portraits.CHOICES,
+        help_text="The role's picture; blank: chosen from the role's words (training/portraits.py).",
+    )
     situation = models.TextField(help_text="Markdown: the opening situation.")
     start_node = models.ForeignKey(
         "training.Node", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -561,6 +568,11 @@ class Simulation(CourseContent):
 
     def get_absolute_url(self) -> str:
         return reverse("simulation_detail", args=[self.slug])
+
+    @property
+    def portrait_path(self) -> str:
+        """The static path of the learner's role's portrait (chosen, or read from the role's words)."""
+        return portraits.portrait_path(portraits.portrait_key(chosen=self.portrait, description=self.role))
 
 
 class Meter(Content):
