@@ -153,12 +153,11 @@ def wait_idle(pid: int, timeout: float = 60) -> None:
     any more. Without this the next row would share the CPU with the previous row's leftovers (a slow row,
     such as instructor statistics, leaves seconds of work)."""
     deadline = time.monotonic() + timeout
-    before = cpu_seconds(pid)
-    while time.monotonic() < deadline:
+    before, quiet = cpu_seconds(pid), 0
+    while time.monotonic() < deadline and quiet < 2:  # two quiet spells in a row: not merely starved
         time.sleep(0.25)
         after = cpu_seconds(pid)
-        if after - before < 0.01:
-            return
+        quiet = quiet + 1 if after - before < 0.01 else 0
         before = after
 
 
@@ -177,12 +176,20 @@ def cookie_header(browser: ts.Browser) -> tuple[str, str]:
 class Target:
     """One row: a URL on one of the servers, the session that asks for it, and the wrk script that does."""
 
-    def __init__(self, server: ts.Server, path: str, cookie: str, csrf: str, script: Path, **request) -> None:
-        self.server, self.path, self.cookie, self.csrf = server, path, cookie, csrf
-        self.method: str = request.get("method", "GET")
-        self.body: str = request.get("body", "")
-        self.user: str = request.get("user", "bench-learner")
-        self.script = wrk_script(script, cookie=cookie, csrf=csrf, method=self.method, body=self.body)
+    def __init__(
+        self,
+        server: ts.Server,
+        path: str,
+        *,
+        session: tuple[str, str],
+        script: Path,
+        method: str = "GET",
+        body: str = "",
+        user: str = "bench-learner",
+    ) -> None:
+        self.server, self.path, self.method, self.body, self.user = server, path, method, body, user
+        self.cookie, self.csrf = session
+        self.script = wrk_script(script, cookie=self.cookie, csrf=self.csrf, method=method, body=body)
 
     @property
     def url(self) -> str:
@@ -280,7 +287,8 @@ def bench_backend(label: str, database_url: str, args, temp: Path) -> dict[str, 
     )
     info = json.loads(next(line for line in seeded.splitlines() if line.startswith("BENCH "))[6:])
     print(
-        f"[{label}] seeded {info['learners']} learners ({info['responses']} responses) in {time.monotonic() - started:.0f}s"
+        f"[{label}] seeded {info['learners']} learners ({info['responses']} responses) in {time.monotonic() - started:.0f}s",
+        flush=True,
     )
 
     app = start_gunicorn("app", "diplomacy.wsgi:application", env, temp)
@@ -295,6 +303,8 @@ def bench_backend(label: str, database_url: str, args, temp: Path) -> dict[str, 
         log_in(learner, app, "bench-learner")
         log_in(instructor, app, "bench-instructor")
         status, _, html = learner.get(app, info["question"])
+        if status != 200:
+            raise SystemExit(f"the quiz question page answered {status}")
         forms = ts.Forms()
         forms.feed(html)
         form = next(f for f in forms.forms if f["action"] in ("", info["question"]))
@@ -302,13 +312,11 @@ def bench_backend(label: str, database_url: str, args, temp: Path) -> dict[str, 
         # The first answer is recorded here; wrk then measures the answer POST as learners send it again
         # (double submits, a second tab): parse, lock the attempt, find the response, redirect.
         learner.post(app, info["question"], ts.answer_payload(form["fields"]))
-        cookie, csrf = cookie_header(learner)
-        i_cookie, i_csrf = cookie_header(instructor)
+        sessions = {"bench-learner": cookie_header(learner), "bench-instructor": cookie_header(instructor)}
 
-        def page(server: ts.Server, path: str, **request) -> Target:
-            if request.get("user") == "bench-instructor":
-                return Target(server, path, i_cookie, i_csrf, temp / f"{secrets.token_hex(4)}.lua", **request)
-            return Target(server, path, cookie, csrf, temp / f"{secrets.token_hex(4)}.lua", **request)
+        def page(server: ts.Server, path: str, user: str = "bench-learner", **request: str) -> Target:
+            script = temp / f"row-{secrets.token_hex(4)}.lua"
+            return Target(server, path, session=sessions[user], script=script, user=user, **request)
 
         targets = {
             BARE: page(bare, "/"),
@@ -344,7 +352,10 @@ def bench_backend(label: str, database_url: str, args, temp: Path) -> dict[str, 
             bare_rps = samples[BARE][-1]["rps"] or float("nan")
             for runs in samples.values():
                 runs[-1]["ratio"] = runs[-1]["rps"] / bare_rps
-            print(f"[{label}] round {round_number + 1}/{args.rounds} done (bare Django {bare_rps:.0f} req/s)")
+            print(
+                f"[{label}] round {round_number + 1}/{args.rounds} done (bare Django {bare_rps:.0f} req/s)",
+                flush=True,
+            )
     finally:
         app.stop()
         bare.stop()
@@ -410,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bench/run",
         description=__doc__.split("\n\n")[0],
-        epilog="Default run: both databases, 1,000 learners, 3 rounds × 5 s per page (about 10 minutes on a "
+        epilog="Default run: both databases, 1,000 learners, 3 rounds × 5 s per page (about 12 minutes on a "
         "quiet 2-core machine). Needs wrk. Method and results: docs/performance.md.",
     )
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite, postgres or both (default)")
@@ -440,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load average "
         f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}, {args.learners} learners, "
-        f"{args.rounds} rounds × {args.seconds}s per page, wrk -t2 -c{args.connections}, gunicorn 2 sync workers"
+        f"{args.rounds} rounds × {args.seconds}s per page, wrk -t2 -c{args.connections}, gunicorn 2 sync workers",
+        flush=True,
     )
     tables, figures = [], {}
     for label in args.databases.split(","):
@@ -458,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
                 database_url = urllib.parse.urlsplit(args.postgres)._replace(path=f"/{scratch}").geturl()
             figures[label] = bench_backend(label, database_url, args, temp)
             tables.append(table(label, figures[label]))
+            print(f"\n{tables[-1]}\n", flush=True)  # this database's table now; both again at the end
         finally:
             if scratch:
                 import psycopg
