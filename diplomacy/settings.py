@@ -108,7 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "training.context_processors.navigation",
+                "training.context_processors.navigation_figures",
                 "lms.context_processors.lti",
                 "training.context_processors.site",
             ],
@@ -126,9 +126,16 @@ except (ValueError, KeyError) as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I can use: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes may share the file: wait for locks instead of failing, and take the write lock at
-    # the start of a transaction so two writers never deadlock on an upgrade from read to write.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # the start of a transaction so two writers never deadlock on an upgrade from read to write. Connections
+    # persist like PostgreSQL's (a new one re-reads the schema on its first query: 1-2 ms on every request);
+    # in WAL mode readers never wait for the writer nor the writer for readers, so a long-lived connection
+    # of one worker does not hold up the others. WAL is a property of the file (set once, kept); synchronous
+    # NORMAL is per connection and safe with WAL (a power cut may lose the last commits, never corrupt).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -146,6 +153,8 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # Sessions read from the cache (written through to the database): no query per request to load them.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

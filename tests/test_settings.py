@@ -116,9 +116,47 @@ def test_production_defaults_are_secure(tmp_path):
 def test_database_url_and_sqlite_options(settings):
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
-        assert db["OPTIONS"] == {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+        assert db["OPTIONS"] == {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
     else:
         assert db["ENGINE"] == "django.db.backends.postgresql"
+        assert db["CONN_HEALTH_CHECKS"] is True
+    assert db["CONN_MAX_AGE"] == 60
+
+
+def test_a_sqlite_file_runs_in_wal_mode_with_persistent_connections(tmp_path):
+    """Connections persist on SQLite too (no schema re-read per request), with WAL so readers and the
+    writer of several worker processes do not wait for each other."""
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; from django.db import connection;"
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); mode = c.fetchone()[0];"
+        "c.execute('PRAGMA synchronous'); sync = c.fetchone()[0];"
+        "print(mode, sync, s.DATABASES['default']['CONN_MAX_AGE'], s.SESSION_ENGINE)"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "diplomacy.settings",
+        "DJANGO_DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'wal.sqlite3'}",
+    }
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    # synchronous 1 is NORMAL; without a cache the sessions stay in the database alone.
+    assert result.stdout.split() == ["wal", "1", "60", "django.contrib.sessions.backends.db"], result.stderr
+
+
+def test_with_redis_sessions_are_read_from_the_cache():
+    script = "import django; django.setup(); from django.conf import settings as s; print(s.SESSION_ENGINE)"
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "diplomacy.settings",
+        "DJANGO_DEBUG": "true",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == "django.contrib.sessions.backends.cached_db", result.stderr
 
 
 def _client_address_settings(**env: str) -> subprocess.CompletedProcess[str]:

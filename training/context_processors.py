@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from training import review
-from training.permissions import is_instructor
+from training import navigation
 
 
-def navigation(request: HttpRequest) -> dict:
+def navigation_figures(request: HttpRequest) -> dict:
     user = request.user
     if not user.is_authenticated:
         return {"is_instructor": False, "review_due_count": 0}
-    # Lazy: a page that never shows the navigation (an htmx fragment) runs neither query.
+    # Lazy, and read at render time, after the view's own writes: a page that never shows the navigation
+    # (an htmx fragment) runs no query; one that does reads the learner's versions once (one query) and the
+    # due count from the cache under them (training.navigation). A view that computed either passes its own
+    # value in its context, which wins over these.
+    figures = functools.cache(lambda: navigation.figures(user))  # read once per request, when first needed
     return {
-        "is_instructor": SimpleLazyObject(lambda: is_instructor(user)),
+        "is_instructor": SimpleLazyObject(lambda: figures().instructor),
         # The review queue's own count: cards of questions the learner can see, not held back by an open
         # assessment attempt (training.review.due_cards).
-        "review_due_count": SimpleLazyObject(lambda: review.due_count(user)),
+        "review_due_count": SimpleLazyObject(lambda: figures().review_due()),
     }
 
 

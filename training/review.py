@@ -11,13 +11,15 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet, prefetch_related_objects
 from django.utils.crypto import salted_hmac
 
 from training.answering import NewAnswer, Previous
 from training.grading import Grade, QuestionSpec, spec_from_question
 from training.models import Question, Quiz, QuizAttempt, ReviewCard
+from training.models.content import shown_question_prefetches
 from training.scheduling import ReviewError
 
 
@@ -80,11 +82,12 @@ def held_back_question_ids(user) -> set[int]:
     return set(held_back(user).answer_key)
 
 
-def cards_for(user) -> QuerySet[ReviewCard]:
-    """The learner's cards they may review now: the question is visible and not in an open assessment."""
+def cards_for(user, *, held: HeldBack | None = None) -> QuerySet[ReviewCard]:
+    """The learner's cards they may review now: the question is visible and not in an open assessment
+    (`held`: the learner's held-back questions when the caller has them already)."""
     cards = ReviewCard.objects.for_user(user).filter(_visible_question_q())
-    held = held_back_question_ids(user)
-    return cards.exclude(question_id__in=held) if held else cards
+    keys = set((held or held_back(user)).answer_key)
+    return cards.exclude(question_id__in=keys) if keys else cards
 
 
 def due_cards(user, *, now: datetime | None = None) -> QuerySet[ReviewCard]:
@@ -111,11 +114,34 @@ class QueueState:
 def queue_state(user, *, now: datetime | None = None) -> QueueState:
     """The due count and the next due date from one read of the learner's reviewable cards (two queries:
     the held-back questions and one aggregate over the cards), for pages that show both."""
-    when = _now(now)
-    row = cards_for(user).aggregate(
-        n_due=Count("pk", filter=Q(due__lte=when)), first_due=Min("due", filter=Q(due__gt=when))
-    )
-    return QueueState(due=row["n_due"] or 0, next_due=row["first_due"])
+    return Queue(user, now=now).state
+
+
+class Queue:
+    """One learner's review queue at one moment, for a page that shows several things about it: the
+    held-back questions are read once (or given), the due count and next due date in one aggregate."""
+
+    def __init__(self, user, *, now: datetime | None = None, held: HeldBack | None = None):
+        self.user = user
+        self.now = _now(now)
+        self.cards = cards_for(user, held=held)
+
+    @cached_property
+    def state(self) -> QueueState:
+        row = self.cards.aggregate(
+            n_due=Count("pk", filter=Q(due__lte=self.now)), first_due=Min("due", filter=Q(due__gt=self.now))
+        )
+        return QueueState(due=row["n_due"] or 0, next_due=row["first_due"])
+
+    def next_card(self) -> ReviewCard | None:
+        """The card to review next, with its question, choices and categories loaded (four queries), or
+        None when nothing is due (no query)."""
+        if not self.state.due:
+            return None
+        card = self.cards.filter(due__lte=self.now).order_by("due", "pk").select_related("question").first()
+        if card is not None:
+            prefetch_related_objects([card.question], *shown_question_prefetches())
+        return card
 
 
 def next_card(user, *, now: datetime | None = None) -> ReviewCard | None:

@@ -124,15 +124,7 @@ class QuestionQuerySet(ContentQuerySet):
     def as_shown(self) -> QuestionQuerySet:
         """With what a learner is shown of each question loaded: its published choices and categories in
         order, and its citations (as `shown_citations`) with their sources (three queries)."""
-        return self.prefetch_related(
-            models.Prefetch("choices", queryset=Choice.objects.published().in_order()),
-            models.Prefetch("categories", queryset=Category.objects.published().in_order()),
-            models.Prefetch(
-                "citations",
-                queryset=Citation.objects.published().in_order().select_related("section", "reference"),
-                to_attr="shown_citations",
-            ),
-        )
+        return self.prefetch_related(*shown_question_prefetches())
 
 
 class Content(models.Model):
@@ -422,6 +414,19 @@ class Quiz(CourseContent):
             return False
         used_all = bool(self.attempts_allowed) and len(attempts) >= self.attempts_allowed
         return used_all or any(attempt.passed for attempt in attempts)
+
+
+def shown_question_prefetches() -> list[models.Prefetch]:
+    """What QuestionQuerySet.as_shown loads, for questions already fetched (prefetch_related_objects)."""
+    return [
+        models.Prefetch("choices", queryset=Choice.objects.published().in_order()),
+        models.Prefetch("categories", queryset=Category.objects.published().in_order()),
+        models.Prefetch(
+            "citations",
+            queryset=Citation.objects.published().in_order().select_related("section", "reference"),
+            to_attr="shown_citations",
+        ),
+    ]
 
 
 class Question(CourseContent):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from training import courses as course_rules
-from training import motivation, progress, quizzes, review, standing, versions
+from training import motivation, navigation, progress, quizzes, standing, versions
 from training.content_cache import make_key
 from training.models import Course, QuizAttempt
 from training.motivation import WeeklyGoalForm
@@ -32,7 +32,7 @@ _DASH_TIMEOUT = 60 * 60  # a learner's entries of earlier states simply age out
 
 
 def _dashboard_parts(
-    request: AuthenticatedHttpRequest, course: Course, courses: list[Course]
+    request: AuthenticatedHttpRequest, course: Course, courses: list[Course], learner_version: str
 ) -> dict[str, str]:
     """The learner's part of the page as HTML, from the cache when nothing they did has changed since.
 
@@ -47,7 +47,7 @@ def _dashboard_parts(
         user.date_joined,  # an id reused after an account is deleted is another learner
         versions.courses_version(courses),
         course.pk,
-        versions.learner_version(user),
+        learner_version,
         timezone.now().date(),
     )
     try:
@@ -101,8 +101,11 @@ def _dashboard_page(
         raise Http404("No such course.")
     # Timed attempts past their deadline are submitted before anything is read (docs/scoring.md).
     quizzes.submit_expired(QuizAttempt.objects.for_user(request.user))
-    parts = _dashboard_parts(request, course, courses) if course is not None else {}
-    queue = review.queue_state(request.user) if course is not None else None
+    # The learner's versions (one query, after the writes above), the key of the cached parts and of the
+    # review queue's figures, which the navigation shows too.
+    figures = navigation.figures(request.user)
+    parts = _dashboard_parts(request, course, courses, figures.state_version) if course is not None else {}
+    queue = figures.queue_state() if course is not None else None
     if goal_form is None:
         goal = int(parts.get(_GOAL) or 0) if parts else motivation.goal_of(request.user)
         goal_form = WeeklyGoalForm(initial={"days": goal or motivation.DEFAULT_SUGGESTION})
@@ -116,6 +119,7 @@ def _dashboard_page(
             "next_review": queue.next_due if queue else None,
             # The navigation's review badge (training.context_processors) shows the same count: reuse it.
             "review_due_count": queue.due if queue else 0,
+            "is_instructor": figures.instructor,
             "goal_form": goal_form,
         },
         status=status,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from training import review, scheduling
+from training import navigation, review, scheduling
 from training.answer_forms import AnswerForm, answer_form
 from training.answering import answer_question
 from training.feedback import Feedback, feedback_for
@@ -55,13 +55,23 @@ def _feedback_context(log: ReviewLog, feedback: Feedback | None = None) -> dict:
 
 
 def _queue_context(request: HttpRequest) -> dict:
-    now = timezone.now()
-    card = review.next_card(request.user, now=now)
-    context: dict[str, Any] = {"due_count": review.due_count(request.user, now=now)}
+    """The queue as it stands, computed once: the learner's versions and held-back questions (from the
+    cache), one aggregate for the due count and the next due date, the next card. Called after the request's
+    writes, so the navigation's badge (given here, it wins over the context processor's) is the page's own
+    count and the next pages find it in the cache."""
+    figures = navigation.figures(request.user)
+    queue = figures.queue(now=timezone.now())
+    figures.remember_queue(queue.state)
+    card = queue.next_card()
+    context: dict[str, Any] = {
+        "due_count": queue.state.due,
+        "review_due_count": queue.state.due,
+        "is_instructor": figures.instructor,
+    }
     if card is not None:
         context.update(_card_context(card))
     else:
-        context["next_review"] = review.next_due_at(request.user, now=now)
+        context["next_review"] = queue.state.next_due
     return context
 
 
