@@ -75,6 +75,8 @@ RULES: dict[str, Rule] = {
     "simulation_try": Rule(STAFF, GET),
     "instructor_readiness": Rule(STAFF, GET),
     "markdown_preview": Rule(STAFF, POST, sample={"body": "A **bold** start."}),
+    "instructor_lesson_preview": Rule(STAFF, GET),
+    "instructor_quiz_preview": Rule(STAFF, GET),
     # The case library, module reflections and the capstone (issue 19)
     "case_list": Rule(PUBLIC, GET, why="the case library is reading material, like the tracks and glossary"),
     "case_detail": Rule(PUBLIC, GET, why="a case page is reading material, like a track page"),

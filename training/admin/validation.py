@@ -533,6 +533,16 @@ class ContentAdmin(admin.ModelAdmin):
         simulation = obj if isinstance(obj, Simulation) else obj.simulation if isinstance(obj, Node) else None
         if simulation is not None:
             context["graph_url"] = reverse("simulation_graph", args=[simulation.slug])
+        page = (
+            obj
+            if isinstance(obj, (Lesson, Quiz))
+            else (obj.quiz or obj.lesson)
+            if isinstance(obj, Question)
+            else None
+        )
+        if page is not None:  # drafts included, as a learner will see the page (training.views.authoring)
+            name = "instructor_lesson_preview" if isinstance(page, Lesson) else "instructor_quiz_preview"
+            context["learner_preview_url"] = reverse(name, args=[page.slug])
         return context
 
     def save_model(self, request, obj, form, change):

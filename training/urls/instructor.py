@@ -12,6 +12,10 @@ urlpatterns = [
         name="instructor_readiness",
     ),
     path("instructor/preview/<slug:kind>/", authoring.markdown_preview, name="markdown_preview"),
+    path(
+        "instructor/drafts/lessons/<slug:slug>/", authoring.lesson_preview, name="instructor_lesson_preview"
+    ),
+    path("instructor/drafts/quizzes/<slug:slug>/", authoring.quiz_preview, name="instructor_quiz_preview"),
     path("instructor/cohorts/new/", instructor.cohort_create, name="instructor_cohort_create"),
     path("instructor/cohorts/<int:pk>/", instructor.cohort_detail, name="instructor_cohort"),
     path("instructor/cohorts/<int:pk>/objectives/", instructor.objectives, name="instructor_objectives"),

@@ -1,6 +1,7 @@
 """Authoring pages for staff: a course's readiness (every problem, linked to the field that fixes it), a
-simulation's graph (with its problems and a one-step "option to a new node" form) and playing a simulation
-from any node with chosen meter values, without recording a run."""
+simulation's graph (with its problems and a one-step "option to a new node" form), playing a simulation
+from any node with chosen meter values without recording a run, and a lesson or quiz page previewed as a
+learner will see it, drafts included."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from training import simulation_tryout as tryout
 from training.markup import check_markdown, render_markdown
-from training.models import Course, Simulation
+from training.models import Course, Lesson, Question, Quiz, Simulation
 from training.permissions import instructor_required, is_instructor
 from training.readiness import course_readiness
 from training.simulation_editing import AddOptionForm, add_option_to_new_node
 from training.simulation_graph import draw_simulation
 from training.views.base import HtmxHttpRequest
+from training.views.learn import CheckView, check_form, lesson_preview_context
 
 
 @instructor_required
@@ -122,6 +124,51 @@ def simulation_try(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         options=tryout.options_at(try_state) if not node.is_ending else [],
     )
     return render(request, "training/simulation_try.html", context, status=status)
+
+
+# A lesson or quiz page as a learner will see it, drafts included (learners never see drafts) ---------------
+
+
+def _preview_context(obj: Lesson | Quiz, visible: bool) -> dict:
+    model_name = obj._meta.model_name
+    return {
+        "learner_visible": visible,
+        "admin_url": reverse(f"admin:training_{model_name}_change", args=[obj.pk]),
+        "readiness_url": reverse("instructor_readiness", args=[obj.module.course.slug]),
+    }
+
+
+@require_GET
+@login_required
+def lesson_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The lesson page with its draft parts, for instructors (a 404 for anyone else, like the learner page of
+    a draft); its checks' fields are shown disabled and nothing is recorded."""
+    if not is_instructor(request.user):
+        raise Http404("No lesson here.")
+    lesson = get_object_or_404(Lesson.objects.active().select_related("module__course"), slug=slug)
+    visible = Lesson.objects.visible().filter(pk=lesson.pk).exists()
+    context = {**lesson_preview_context(lesson), **_preview_context(lesson, visible)}
+    return render(request, "training/lesson_detail.html", context)
+
+
+@require_GET
+@login_required
+def quiz_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The quiz's introduction and every question of it (drafts included and marked) as a learner answers
+    them, fields disabled, for instructors; a 404 for anyone else."""
+    if not is_instructor(request.user):
+        raise Http404("No quiz here.")
+    quiz = get_object_or_404(Quiz.objects.active().select_related("module__course"), slug=slug)
+    visible = Quiz.objects.visible().filter(pk=quiz.pk).exists()
+    questions = Question.objects.active().filter(quiz=quiz).in_order().as_shown()
+    context = {
+        "quiz": quiz,
+        "questions": [
+            CheckView(question=question, form=check_form(question, disabled=True)) for question in questions
+        ],
+        **_preview_context(quiz, visible),
+    }
+    return render(request, "training/quiz_preview.html", context)
 
 
 # Live preview of a Markdown field in the admin (htmx as the author types; a Preview button without JS) -----

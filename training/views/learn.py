@@ -100,17 +100,21 @@ def get_lesson(slug: str) -> Lesson:
     return get_object_or_404(lesson_queryset().select_related("module", "module__course"), slug=slug)
 
 
-def lesson_checks(lesson: Lesson) -> list[Question]:
-    """The lesson's published checks with their choices, categories and citations (four queries)."""
-    return list(Question.objects.visible().filter(lesson_id=lesson.pk).in_order().as_shown())
+def lesson_checks(lesson: Lesson, *, drafts: bool = False) -> list[Question]:
+    """The lesson's published checks with their choices, categories and citations (four queries); with
+    `drafts` (an instructor's preview) its draft checks too."""
+    checks = Question.objects.active() if drafts else Question.objects.visible()
+    return list(checks.filter(lesson_id=lesson.pk).in_order().as_shown())
 
 
-def lesson_glossary(lesson: Lesson) -> tuple[dict[str, GlossaryTerm], list[GlossaryTerm]]:
+def lesson_glossary(
+    lesson: Lesson, *, drafts: bool = False
+) -> tuple[dict[str, GlossaryTerm], list[GlossaryTerm]]:
     """The course's published glossary (slug → term) and the lesson's published key terms (by term), in one
-    query."""
+    query; with `drafts`, draft terms too."""
     key_term_ids = Lesson.key_terms.through.objects.filter(lesson_id=lesson.pk).values("glossaryterm_id")
     terms = list(
-        GlossaryTerm.objects.visible()
+        (GlossaryTerm.objects.active() if drafts else GlossaryTerm.objects.visible())
         .annotate(is_key_term=Exists(key_term_ids.filter(glossaryterm_id=OuterRef("pk"))))
         .filter(Q(course_id=lesson.course_id) | Q(is_key_term=True))
         .only("slug", "term", "definition", "course_id")
@@ -137,8 +141,10 @@ class LessonContent:
     checks: list[Question]
 
 
-def lesson_content(lesson: Lesson) -> LessonContent:
-    glossary, key_terms = lesson_glossary(lesson)
+def lesson_content(lesson: Lesson, *, drafts: bool = False) -> LessonContent:
+    """What the page shows; with `drafts` (an instructor's preview of a draft), the draft objectives, terms,
+    citations and checks too."""
+    glossary, key_terms = lesson_glossary(lesson, drafts=drafts)
     return LessonContent(
         body_html=render_markdown(
             lesson.body,
@@ -147,17 +153,42 @@ def lesson_content(lesson: Lesson) -> LessonContent:
             id_prefix="body",
             glossary_url=reverse("course_glossary", args=[lesson.module.course.slug]),
         ),
-        objectives=list(lesson.objectives.visible().in_order().only("text")),
+        objectives=list(
+            (lesson.objectives.active() if drafts else lesson.objectives.visible()).in_order().only("text")
+        ),
         key_terms=[(term, render_markdown(term.definition)) for term in key_terms],
         citations=[
             citation_label(c)
-            for c in Citation.objects.visible()
+            for c in (Citation.objects.active() if drafts else Citation.objects.visible())
             .in_order()
             .filter(lesson=lesson)
             .select_related("section", "reference")
         ],
-        checks=lesson_checks(lesson),
+        checks=lesson_checks(lesson, drafts=drafts),
     )
+
+
+def lesson_preview_context(lesson: Lesson) -> dict:
+    """The lesson page as a learner will see it once published, drafts included, for an instructor: the
+    checks' fields shown but disabled; nothing recorded, nothing cached."""
+    content = lesson_content(lesson, drafts=True)
+    page = lesson.get_absolute_url()
+    return {
+        "preview": True,
+        "lesson": lesson,
+        "module": lesson.module,
+        "body_html": content.body_html,
+        "objectives": content.objectives,
+        "key_terms": content.key_terms,
+        "citations": content.citations,
+        "checks": [CheckView(question=q, form=check_form(q, disabled=True)) for q in content.checks],
+        "progress": None,
+        "module_path": None,
+        "previous_item": None,
+        "next_item": None,
+        "login_url": login_url_for(page),
+        "signup_url": signup_url_for(page),
+    }
 
 
 def lesson_context(
