@@ -166,3 +166,39 @@ def test_bad_input_to_the_add_form_is_refused_with_a_message(shipped, author, da
     assert response.status_code == 422
     assert message in response.content.decode()
     assert (Node.objects.count(), Option.objects.count()) == count
+
+
+def test_the_new_node_can_be_an_ending_with_its_situation_in_the_same_step(shipped, author):
+    simulation = Simulation.objects.get(slug="lakeside-channel")
+    start = simulation.start_node
+    response = author.post(
+        reverse("simulation_graph_add", args=[simulation.slug]),
+        {
+            "node": start.key,
+            "text": "Walk away",
+            "new_key": "walked-away",
+            "new_title": "You walked away",
+            "new_kind": "failure",
+            "new_situation": "The channel *closes*.",
+        },
+    )
+    assert response.status_code == 302
+    node = Node.objects.get(simulation=simulation, key="walked-away")
+    assert (node.is_ending, node.outcome, node.situation, node.status) == (
+        True,
+        "failure",
+        "The channel *closes*.",
+        Status.DRAFT,
+    )
+    card = _card(author.get(response["Location"]).content.decode(), "walked-away")
+    assert "debrief" in card  # the loader's problem: an ending needs its debrief before publishing
+
+
+def test_a_node_cards_link_opens_the_form_with_that_node_chosen(shipped, author):
+    simulation = Simulation.objects.get(slug="lakeside-channel")
+    graph = reverse("simulation_graph", args=[simulation.slug])
+    page = author.get(graph).content.decode()
+    assert f'href="?from={simulation.start_node.key}#grow"' in page
+    chosen = author.get(graph, {"from": simulation.start_node.key})
+    assert chosen.context["form"]["node"].value() == simulation.start_node.key
+    assert f'<option value="{simulation.start_node.key}" selected>' in chosen.content.decode()

@@ -2,7 +2,8 @@
 
 Both are saved as drafts (learners see neither until an author publishes them), so a half-written branch
 never reaches a learner; the graph then shows the new node with the loader's problems (no situation yet, no
-options or ending) until the author completes it in its change page.
+options, or an ending without its debrief) until the author completes it in its change page. The new node is
+a decision or an ending (with its outcome) and may get its situation in the same step.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ class NodeChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({obj.key})"
 
 
+# The new node's kind: a decision, or an ending with its outcome.
+NEW_KINDS = [
+    ("decision", "Decision"),
+    (Node.Outcome.SUCCESS, "Ending: success"),
+    (Node.Outcome.MIXED, "Ending: mixed"),
+    (Node.Outcome.FAILURE, "Ending: failure"),
+]
+
+
 class AddOptionForm(forms.Form):
     node = NodeChoiceField(queryset=Node.objects.none(), label="At decision node", to_field_name="key")
     text = forms.CharField(
@@ -52,6 +62,19 @@ class AddOptionForm(forms.Form):
     )
     new_title = forms.CharField(
         label="New node's title", max_length=200, validators=[refuse_control_characters]
+    )
+    new_kind = forms.ChoiceField(
+        label="New node's kind",
+        choices=NEW_KINDS,
+        required=False,
+        help_text="A decision gets its options next; an ending needs its debrief before it can be published.",
+    )
+    new_situation = forms.CharField(
+        label="New node's situation",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[refuse_control_characters],
+        help_text="Markdown: what the learner reads there. Optional now; needed to publish.",
     )
 
     def __init__(self, *args, simulation: Simulation, **kwargs):
@@ -71,6 +94,7 @@ class AddOptionForm(forms.Form):
 def add_option_to_new_node(simulation: Simulation, form: AddOptionForm) -> tuple[Option, Node]:
     """Save a draft node and a draft option leading to it from the chosen node."""
     data = form.cleaned_data
+    kind = data.get("new_kind") or "decision"
     with transaction.atomic():
         source: Node = Node.objects.select_for_update().get(pk=data["node"].pk)
         last = Node.objects.filter(simulation=simulation).aggregate(last=Max("position"))["last"]
@@ -78,7 +102,9 @@ def add_option_to_new_node(simulation: Simulation, form: AddOptionForm) -> tuple
             simulation=simulation,
             key=data["new_key"],
             title=data["new_title"],
-            situation="",
+            situation=data.get("new_situation") or "",
+            is_ending=kind not in ("", "decision"),
+            outcome="" if kind in ("", "decision") else kind,
             status=Status.DRAFT,
             position=(last or 0) + 1,
         )

@@ -58,7 +58,9 @@ def _graph_page(request: HtmxHttpRequest, simulation: Simulation, form: AddOptio
 @login_required
 def simulation_graph(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     simulation = _staff_simulation(request, slug)
-    return _graph_page(request, simulation, AddOptionForm(simulation=simulation))
+    # "Add an option from here" on a node's card: that node chosen in the form (an unknown key is ignored).
+    form = AddOptionForm(simulation=simulation, initial={"node": request.GET.get("from", "")[:50]})
+    return _graph_page(request, simulation, form)
 
 
 @require_POST
