@@ -218,6 +218,16 @@ def learner_journey(page: Page, base: str, username: str, *, js: bool, scanner: 
     term = page.locator(".lesson-body button.term").first
     term.click()
     expect(page.locator(".lesson-body .term-popover:popover-open")).to_be_visible()
+    # Beside its term (issue 14), not in a corner of the page: just below it (or just above when the term is
+    # near the bottom of the window), overlapping its column.
+    term_box = term.bounding_box()
+    popover_box = page.locator(".lesson-body .term-popover:popover-open").bounding_box()
+    assert term_box and popover_box
+    gap_below = popover_box["y"] - (term_box["y"] + term_box["height"])
+    gap_above = term_box["y"] - (popover_box["y"] + popover_box["height"])
+    assert 0 <= gap_below <= 24 or 0 <= gap_above <= 24, (term_box, popover_box)
+    assert popover_box["x"] <= term_box["x"] + term_box["width"], (term_box, popover_box)
+    assert popover_box["x"] + popover_box["width"] >= term_box["x"], (term_box, popover_box)
     assert_accessible(page, "lesson with a glossary definition open", scanner=scanner)
     page.keyboard.press("Escape")
 
