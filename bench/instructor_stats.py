@@ -98,10 +98,22 @@ def _generate(learners: int, attempts_each: int, seed: int = 8):
             "max_score",
             "percent",
             "passed",
+            "hints_used",
         ],
     )
     response_sql = _insert_sql(
-        Response, ["id", "attempt_id", "question_id", "answer", "score", "correct", "snapshot", "answered_at"]
+        Response,
+        [
+            "id",
+            "attempt_id",
+            "question_id",
+            "answer",
+            "score",
+            "correct",
+            "hints_used",
+            "snapshot",
+            "answered_at",
+        ],
     )
     pick_sql = _insert_sql(through, ["response_id", "choice_id"])
     next_attempt = (QuizAttempt.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
@@ -151,7 +163,7 @@ def _generate(learners: int, attempts_each: int, seed: int = 8):
                         total += score
                         answer = json.dumps({"choices": [c.key for c in chosen]})
                         responses.append(
-                            (next_response, attempt_id, q.pk, answer, score, score == 1.0, "{}", stamp)
+                            (next_response, attempt_id, q.pk, answer, score, score == 1.0, 0, "{}", stamp)
                         )
                         picks += [(next_response, c.pk) for c in chosen]
                         next_response += 1
@@ -171,6 +183,7 @@ def _generate(learners: int, attempts_each: int, seed: int = 8):
                             float(count),
                             percent,
                             percent >= quiz.pass_mark,
+                            "{}",
                         )
                     )
             _write(cursor, attempt_sql, attempts)

@@ -30,7 +30,7 @@ from pylti1p3.names_roles import NamesRolesProvisioningService
 from lms.accounts import account_for
 from lms.models import CohortLink
 from lms.services import connector_for
-from training import versions
+from training import rollups, versions
 from training.cohorts import CODE_ALPHABET, CODE_LENGTH
 from training.models import Cohort, CohortMembership, Course
 
@@ -135,6 +135,7 @@ def sync_roster(context: LtiContext, *, course: Course, by=None) -> RosterResult
         CohortMembership.objects.bulk_create(
             [CohortMembership(cohort=cohort, user_id=pk) for pk in joined], ignore_conflicts=True
         )
+        rollups.members_changed(cohort, joined, sign=1)  # bulk_create sends no signal (training.rollups)
         CohortMembership.objects.filter(cohort=cohort, user_id__in=left).delete()
         cohort.instructors.add(*instructor_ids)
         for pk in joined | left:

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
+from training import rollups
 from training.models import (
     Cohort,
     CohortMembership,
@@ -129,6 +130,7 @@ def make_attempt(
         attempt.percent = 100.0 * total / len(answers)
         attempt.passed = attempt.percent >= quiz.pass_mark
         attempt.save()
+        rollups.attempt_counted(attempt)  # as training.quizzes.submit_attempt does
     return attempt
 
 

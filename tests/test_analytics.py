@@ -257,4 +257,4 @@ def test_question_statistics_take_a_fixed_number_of_queries(learners):
     with CaptureQueriesContext(connection) as queries:
         analytics.question_stats(cohort, analytics.quiz_questions(quiz))
         analytics.quiz_summaries(cohort, [quiz])
-    assert len(queries) == 7  # questions, aggregates, picks, choices; summary, histogram, median
+    assert len(queries) == 6  # questions, roll-ups, picks, choices; quiz roll-ups, score counts

@@ -18,24 +18,25 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum, Value
-from django.db.models.expressions import Window
-from django.db.models.functions import Floor, Least, RowNumber
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.text import Truncator
 
 from training import mastery as mastery_rules
+from training import rollups
 from training import standing as standing_rules
 from training.models import (
     Choice,
     Cohort,
+    CohortChoiceStats,
     CohortMembership,
+    CohortQuestionStats,
+    CohortQuizScore,
+    CohortQuizStats,
     LearningObjective,
     Node,
     Option,
     Question,
     Quiz,
-    QuizAttempt,
-    Response,
     Simulation,
     SimulationRun,
     SimulationStep,
@@ -93,52 +94,44 @@ class QuizSummary:
 
 
 def quiz_summaries(cohort: Cohort, quizzes: Iterable[Quiz]) -> list[QuizSummary]:
-    """Attempts, learners, mean, median, pass rate and score distribution per quiz: four queries."""
+    """Attempts, learners, mean, median, pass rate and score distribution per quiz, from the cohort's roll-ups
+    (training.rollups): two queries whatever the number of attempts."""
     quizzes = list(quizzes)
     summaries = {quiz.pk: QuizSummary(quiz) for quiz in quizzes}
-    attempts = QuizAttempt.objects.filter(
-        quiz_id__in=list(summaries), submitted_at__isnull=False, user_id__in=members(cohort)
-    )
-    for row in attempts.values("quiz_id").annotate(
-        n=Count("id"),
-        learners=Count("user_id", distinct=True),
-        first=Count("id", filter=Q(number=1)),
-        mean=Avg("percent"),
-        passed=Count("id", filter=Q(passed=True)),
+    for row in CohortQuizStats.objects.filter(cohort=cohort, quiz_id__in=list(summaries)).values(
+        "quiz_id", "attempts", "learners", "first", "passed"
     ):
         summary = summaries[row["quiz_id"]]
-        summary.attempts = row["n"]
+        summary.attempts = row["attempts"]
         summary.learners = row["learners"]
         summary.first_attempts = row["first"]
-        summary.mean = row["mean"]
         summary.passed = row["passed"]
-    bucket = Least(Floor(F("percent") / 10.0), Value(BUCKETS - 1.0), output_field=FloatField())
-    for row in (
-        attempts.filter(percent__isnull=False)
-        .annotate(bucket=bucket)
-        .values("quiz_id", "bucket")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        summaries[row["quiz_id"]].histogram[int(row["bucket"])] = row["n"]
-    # Median: number the attempts of each quiz by score; the middle one (or two) are the rows whose number
-    # r satisfies n/2 ≤ r ≤ n/2 + 1. The database returns at most two rows per quiz.
-    half = ExpressionWrapper(F("n") / 2.0, output_field=FloatField())
-    middle = (
-        attempts.filter(percent__isnull=False)
-        .annotate(
-            r=Window(RowNumber(), partition_by=[F("quiz_id")], order_by=[F("percent").asc(), F("id").asc()]),
-            n=Window(Count("id"), partition_by=[F("quiz_id")]),
-        )
-        .filter(r__gte=half, r__lte=half + 1)
-        .values_list("quiz_id", "percent")
+    scores = rollups.grouped_scores(
+        CohortQuizScore.objects.filter(
+            cohort=cohort, quiz_id__in=list(summaries), attempts__gt=0
+        ).values_list("quiz_id", "percent", "attempts")
     )
-    values: dict[int, list[float]] = defaultdict(list)
-    for quiz_id, percent in middle:
-        values[quiz_id].append(percent)
-    for quiz_id, middle_values in values.items():
-        summaries[quiz_id].median = sum(middle_values) / len(middle_values)
+    for quiz_id, counts in scores.items():
+        summary = summaries[quiz_id]
+        n = sum(count for _, count in counts)
+        summary.mean = sum(percent * count for percent, count in counts) / n
+        for percent, count in counts:
+            summary.histogram[min(math.floor(percent / 10.0), BUCKETS - 1)] += count
+        summary.median = median_of(counts, n)
     return [summaries[quiz.pk] for quiz in quizzes]
+
+
+def median_of(counts: list[tuple[float, int]], n: int) -> float | None:
+    """The median of n values given as (value, how many) in ascending order: the mean of the values at ranks r
+    (1-based) with n/2 ≤ r ≤ n/2 + 1 — the middle one when n is odd, the two middle ones when n is even."""
+    if not n:
+        return None
+    low, high = math.ceil(n / 2), math.floor(n / 2 + 1)
+    picked, seen = [], 0
+    for value, count in counts:
+        first, seen = seen + 1, seen + count  # this value holds ranks first … seen
+        picked += [value] * max(0, min(seen, high) - max(first, low) + 1)
+    return sum(picked) / len(picked)
 
 
 # Questions ----------------------------------------------------------------------------------------------------
@@ -206,23 +199,6 @@ class QuestionStats:
         return flags
 
 
-def first_responses(cohort: Cohort, quiz_ids: list[int], prefix: str = "") -> Q:
-    """Responses in each learner's first attempt at a quiz, once submitted (Moodle's "first attempt").
-
-    The filter is on the attempt (quiz, number, learner), never on the question: that lets the database
-    start from the cohort's attempts (index on quiz) and reach their responses by attempt id, so the work
-    grows with the cohort's first attempts, not with every response ever given to the quiz.
-    """
-    return Q(
-        **{
-            f"{prefix}attempt__quiz_id__in": quiz_ids,
-            f"{prefix}attempt__number": 1,
-            f"{prefix}attempt__submitted_at__isnull": False,
-            f"{prefix}attempt__user_id__in": members(cohort),
-        }
-    )
-
-
 def discrimination_index(n: int, sx: float, sxx: float, sy: float, syy: float, sxy: float) -> float | None:
     """Pearson correlation of x (question score) and y (rest-of-quiz score) from their sums.
 
@@ -239,34 +215,17 @@ def discrimination_index(n: int, sx: float, sxx: float, sy: float, syy: float, s
 
 
 def question_stats(cohort: Cohort, questions: Iterable[Question]) -> list[QuestionStats]:
-    """Facility, discrimination and option pick rates per question, from first attempts: four queries."""
+    """Facility, discrimination and option pick rates per question, from first attempts, read from the cohort's
+    roll-ups (training.rollups): three queries whatever the number of answers."""
     questions = list(questions)
     stats = {question.pk: QuestionStats(question) for question in questions}
-    quiz_ids = sorted({question.quiz_id for question in questions if question.quiz_id})
-    responses = Response.objects.filter(first_responses(cohort, quiz_ids))
-    x = F("score")
-    rest = F("attempt__score") - F("score")  # the attempt's total (sum of its response scores) minus x
-    for row in (
-        responses.values("question_id")
-        .annotate(
-            n=Count("id"),
-            correct=Count("id", filter=Q(correct=True)),
-            sx=Sum(x),
-            sxx=Sum(x * x),
-            sy=Sum(rest),
-            syy=Sum(rest * rest),
-            sxy=Sum(x * rest),
-            hinted=Count("id", filter=Q(hints_used__gt=0)),
-            hints=Sum("hints_used"),
-        )
-        .order_by()
-    ):
-        s = stats.get(row["question_id"])
-        if s is None:  # another question of the same quiz, not asked for
-            continue
-        n = row["n"]
+    for row in CohortQuestionStats.objects.filter(
+        cohort=cohort, question_id__in=list(stats), first__gt=0
+    ).values():
+        s = stats[row["question_id"]]
+        n = row["first"]
         s.responses = n
-        s.correct = row["correct"]
+        s.correct = row["first_correct"]
         s.facility = 100.0 * row["sx"] / n
         if n > 1:
             variance = (row["sxx"] - row["sx"] ** 2 / n) / (n - 1)
@@ -274,12 +233,11 @@ def question_stats(cohort: Cohort, questions: Iterable[Question]) -> list[Questi
         s.discrimination = discrimination_index(n, row["sx"], row["sxx"], row["sy"], row["syy"], row["sxy"])
         if s.question.hints:
             s.hinted = 100.0 * row["hinted"] / n
-            s.mean_hints = (row["hints"] or 0) / n
+            s.mean_hints = row["hints"] / n
     picks = dict(
-        Response.chosen_choices.through.objects.filter(first_responses(cohort, quiz_ids, prefix="response__"))
-        .values_list("choice_id")
-        .annotate(n=Count("id"))
-        .order_by()
+        CohortChoiceStats.objects.filter(cohort=cohort, choice__question_id__in=list(stats)).values_list(
+            "choice_id", "picks"
+        )
     )
     for choice in Choice.objects.filter(question_id__in=list(stats)).order_by(
         "question_id", "position", "pk"
@@ -540,16 +498,15 @@ def add_mastery(cohort: Cohort, rows: list[LearnerRow]) -> None:
 
 
 def objective_mastery(cohort: Cohort) -> list[tuple[LearningObjective, int, int, float | None]]:
-    """Per objective: answers, correct answers and percent correct across the cohort (one query + one)."""
+    """Per objective: answers, correct answers and percent correct across the cohort's submitted attempts, from
+    the per-question roll-ups (training.rollups) and the questions' objectives as tagged now: two queries."""
     rows = {
         row["question__objectives"]: row
-        for row in Response.objects.filter(
-            attempt__user_id__in=members(cohort),
-            attempt__submitted_at__isnull=False,
-            question__objectives__course=cohort.course,
+        for row in CohortQuestionStats.objects.filter(
+            cohort=cohort, question__objectives__course=cohort.course
         )
         .values("question__objectives")
-        .annotate(n=Count("id"), right=Count("id", filter=Q(correct=True)))
+        .annotate(n=Sum("answers"), right=Sum("right"))
         .order_by()
     }
     result = []

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
-from training import versions
+from training import rollups, versions
 from training.answering import AlreadyRecorded, NewAnswer, Previous
 from training.grading import Grade
 from training.models import Accommodation, Choice, LearningObjective, Quiz, QuizAttempt, Response
@@ -325,6 +325,7 @@ def submit_attempt(*, user, attempt: QuizAttempt, now: datetime | None = None) -
             versions.bump_learner(user.pk)
             for name, value in values.items():
                 setattr(locked, name, value)
+            rollups.attempt_counted(locked)  # the cohorts' statistics, in this transaction
             record.quiz_attempt_completed(user=user, attempt=locked)
     locked.refresh_from_db()
     return locked, bool(won)

@@ -45,6 +45,9 @@ def _links_changed(sender, instance, action: str, **kwargs) -> None:
 def connect() -> None:
     from django.apps import apps
 
+    from training import rollups
+
+    rollups.connect()  # the cohorts' roll-ups follow memberships and deleted attempts (training.rollups)
     for model in apps.get_app_config("training").get_models():
         if not issubclass(model, Content):
             continue

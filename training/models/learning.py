@@ -464,3 +464,86 @@ class WeeklyGoal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.days} days a week"
+
+
+# Roll-ups of a cohort's quiz answers (training.rollups keeps them current in the transaction of each write;
+# `manage.py rebuild_rollups` recomputes them from the raw rows). The instructor pages read these instead of
+# every answer (docs/analytics.md, "Roll-ups").
+
+
+class CohortQuestionStats(models.Model):
+    """One question's answers by one cohort's learners: every submitted attempt (the objectives page) and the
+    first submitted attempts (facility, SD and discrimination sums, hint use: training.analytics)."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    answers = models.IntegerField(default=0, help_text="Responses in submitted attempts.")
+    right = models.IntegerField(default=0, help_text="Of those, with full marks.")
+    first = models.IntegerField(default=0, help_text="Responses in first submitted attempts (n).")
+    first_correct = models.IntegerField(default=0)
+    sx = models.FloatField(default=0.0, help_text="Σx: question scores of first attempts.")
+    sxx = models.FloatField(default=0.0)
+    sy = models.FloatField(default=0.0, help_text="Σy: rest-of-quiz scores (attempt score − x).")
+    syy = models.FloatField(default=0.0)
+    sxy = models.FloatField(default=0.0)
+    hinted = models.IntegerField(default=0, help_text="First-attempt responses given after a hint.")
+    hints = models.IntegerField(default=0, help_text="Hints opened before first-attempt responses.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "question"], name="one_question_rollup_per_cohort")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} in cohort {self.cohort_id}"
+
+
+class CohortChoiceStats(models.Model):
+    """How many of a cohort's first submitted attempts picked an option."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="+")
+    picks = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "choice"], name="one_choice_rollup_per_cohort")
+        ]
+
+    def __str__(self) -> str:
+        return f"option {self.choice_id} in cohort {self.cohort_id}"
+
+
+class CohortQuizStats(models.Model):
+    """A quiz's submitted attempts by one cohort's learners (the quiz summary)."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="+")
+    attempts = models.IntegerField(default=0)
+    learners = models.IntegerField(default=0, help_text="Learners with at least one submitted attempt.")
+    first = models.IntegerField(default=0, help_text="First attempts (number 1) among them.")
+    passed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cohort", "quiz"], name="one_quiz_rollup_per_cohort")]
+
+    def __str__(self) -> str:
+        return f"quiz {self.quiz_id} in cohort {self.cohort_id}"
+
+
+class CohortQuizScore(models.Model):
+    """How many of a cohort's submitted attempts at a quiz scored exactly `percent`: the mean, median and score
+    distribution come from these counts (a quiz has few distinct percentages)."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="+")
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="+")
+    percent = models.FloatField()
+    attempts = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "quiz", "percent"], name="one_score_rollup_per_cohort")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.percent} % at quiz {self.quiz_id} in cohort {self.cohort_id}"
