@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.text import Truncator
 
-from training import mastery as mastery_rules
 from training import rollups
 from training import standing as standing_rules
 from training.models import (
@@ -40,9 +39,9 @@ from training.models import (
     Simulation,
     SimulationRun,
     SimulationStep,
+    StandingSnapshot,
 )
 from training.progress import cached_course_content
-from training.standing import Standing
 
 BUCKETS = 10  # score distribution: 0–9.9 %, 10–19.9 %, …, 90–100 %
 HARD_FACILITY = 30.0  # percent: most learners fail the question
@@ -382,43 +381,50 @@ def simulation_stats(cohort: Cohort, simulation: Simulation) -> SimulationStats:
 
 @dataclass
 class LearnerRow:
-    """One learner of the cohort with the figures of their own dashboard (training.standing)."""
+    """One learner of the cohort with the figures of their own dashboard (training.standing), read from their
+    standing snapshot."""
 
     user_id: int
     username: str
     joined_at: object
-    standing: Standing
-    attempts: int
-    last_active: object
+    figures: StandingSnapshot
     totals: dict
 
     @property
     def progress(self) -> int:
-        return self.standing.progress
+        return self.figures.progress
 
     @property
     def mastery(self) -> int | None:
-        return self.standing.mastery_percent
+        return self.figures.mastery
 
     @property
     def lessons_done(self) -> int:
-        return self.standing.lessons_done
+        return self.figures.lessons_done
 
     @property
     def quizzes_passed(self) -> int:
-        return self.standing.quizzes_passed
+        return self.figures.quizzes_passed
 
     @property
     def simulations_finished(self) -> int:
-        return self.standing.simulations_finished
+        return self.figures.simulations_finished
+
+    @property
+    def attempts(self) -> int:
+        return self.figures.attempts
+
+    @property
+    def last_active(self):
+        return self.figures.last_active
 
     @property
     def status(self) -> str:
-        return self.standing.status
+        return self.figures.status
 
     @property
     def status_label(self) -> str:
-        return self.standing.status_label
+        return STATUSES[self.figures.status]
 
 
 STATUSES = standing_rules.STATUSES
@@ -435,15 +441,14 @@ SORTS = {
 
 
 def learner_rows(
-    cohort: Cohort, *, search: str = "", status: str = "", sort: str = "name", with_mastery: bool = True
+    cohort: Cohort, *, search: str = "", status: str = "", sort: str = "name"
 ) -> list[LearnerRow]:
     """One row per learner of the cohort with the figures their own dashboard shows: progress, mastery and
     status come from training.standing (one definition), so the instructor sees what the learner sees.
 
-    Mastery reads every answer of every learner: with `with_mastery=False` it is left out unless the rows are
-    sorted by it (or the completion rule needs it for the status), and `add_mastery` fills it for the rows
-    shown. A fixed number of queries whatever the cohort's size (training.standing.standings, plus the
-    memberships, the totals and the latest activity).
+    The figures are read from the learners' standing snapshots (training.standing.snapshots): only learners
+    whose state or the course's content changed since their snapshot are recomputed. A fixed number of
+    queries whatever the cohort's size.
     """
     course = cohort.course
     content = cached_course_content(course)
@@ -453,27 +458,18 @@ def learner_rows(
         "simulations": len(content.path.simulations),
         "objectives": len(content.mastery.objectives),
     }
-    memberships = list(CohortMembership.objects.filter(cohort=cohort).select_related("user"))
-    if search:
-        memberships = [m for m in memberships if search.lower() in m.user.get_username().lower()]
-    user_ids = [membership.user_id for membership in memberships]
-    figures = standing_rules.standings(
-        course, user_ids, content=content, with_mastery=with_mastery or sort.lstrip("-") == "mastery"
+    memberships = list(
+        CohortMembership.objects.filter(cohort=cohort).values_list("user_id", "user__username", "joined_at")
     )
-    rows = []
-    for membership in memberships:
-        figure = figures[membership.user_id]
-        rows.append(
-            LearnerRow(
-                user_id=membership.user_id,
-                username=membership.user.get_username(),
-                joined_at=membership.joined_at,
-                standing=figure,
-                attempts=figure.submitted_attempts,
-                last_active=figure.last_active,
-                totals=totals,
-            )
+    if search:
+        memberships = [m for m in memberships if search.lower() in m[1].lower()]
+    figures = standing_rules.snapshots(course, [user_id for user_id, _, _ in memberships], content=content)
+    rows = [
+        LearnerRow(
+            user_id=user_id, username=username, joined_at=joined_at, figures=figures[user_id], totals=totals
         )
+        for user_id, username, joined_at in memberships
+    ]
     if status in STATUSES:
         rows = [row for row in rows if row.status == status]
     descending = sort.startswith("-")
@@ -481,20 +477,6 @@ def learner_rows(
     rows.sort(key=SORTS["name"])  # ties stay in name order either way (sort is stable)
     rows.sort(key=key, reverse=descending)
     return rows
-
-
-def add_mastery(cohort: Cohort, rows: list[LearnerRow]) -> None:
-    """Fill in the mastery of rows made without it (one query: the answers of these learners)."""
-    missing = [row for row in rows if row.standing.mastery is None]
-    if not missing:
-        return
-    course = cohort.course
-    content = cached_course_content(course)
-    answers = mastery_rules.answers_by_user([row.user_id for row in missing], course=course)
-    for row in missing:
-        row.standing.mastery = mastery_rules.load_mastery(
-            None, course, content=content.mastery, answers=answers.get(row.user_id, [])
-        )
 
 
 def objective_mastery(cohort: Cohort) -> list[tuple[LearningObjective, int, int, float | None]]:

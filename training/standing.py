@@ -19,11 +19,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import IntegrityError, transaction
+
 from training import certificates, pathway
 from training import mastery as mastery_rules
 from training import progress as dashboard_rules
 from training.completion import CompletionRule
-from training.models import Capstone, CapstoneSubmission, Certificate, Course
+from training.models import (
+    Capstone,
+    CapstoneSubmission,
+    Certificate,
+    Course,
+    LearnerVersion,
+    StandingSnapshot,
+)
 
 COMPLETED, IN_PROGRESS, NOT_STARTED = "completed", "in-progress", "not-started"
 STATUSES = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLETED: "Completed"}
@@ -139,6 +148,81 @@ def standings(
             attempt_stats=mine,
         )
     return result
+
+
+SNAPSHOT_BATCH = 500  # learners recomputed per round of standings() queries
+
+
+def snapshots(
+    course: Course, user_ids: list[int], *, content: dashboard_rules.CourseContent | None = None
+) -> dict[int, StandingSnapshot]:
+    """Each learner's figures in the course, from their stored snapshot when it was taken at their current
+    state version (training.versions.bump_learner) and the course's current content version; the others are
+    recomputed with `standings()` (the dashboard's own figures) and stored. Two queries when every snapshot
+    is current, whatever the number of learners."""
+    content = content or dashboard_rules.cached_course_content(course)
+    versions = dict(LearnerVersion.objects.filter(user_id__in=user_ids).values_list("user_id", "token"))
+    found = {s.user_id: s for s in StandingSnapshot.objects.filter(course=course, user_id__in=user_ids)}
+    stale = [
+        user_id
+        for user_id in user_ids
+        if user_id not in found
+        or found[user_id].learner_version != versions.get(user_id, "new")
+        or found[user_id].content_version != course.content_version
+    ]
+    for first in range(0, len(stale), SNAPSHOT_BATCH):
+        batch = stale[first : first + SNAPSHOT_BATCH]
+        fresh = [
+            _snapshot(course, user_id, versions.get(user_id, "new"), figure)
+            for user_id, figure in standings(course, batch, content=content).items()
+        ]
+        try:
+            with transaction.atomic():
+                StandingSnapshot.objects.bulk_create(
+                    fresh,
+                    update_conflicts=True,
+                    unique_fields=["user", "course"],
+                    update_fields=[
+                        f.name for f in StandingSnapshot._meta.concrete_fields if f.name in SNAPSHOT_FIGURES
+                    ],
+                )
+        except IntegrityError:
+            pass  # a learner's account was deleted meanwhile: the figures are still right for this page
+        found.update((snapshot.user_id, snapshot) for snapshot in fresh)
+    return {user_id: found[user_id] for user_id in user_ids}
+
+
+SNAPSHOT_FIGURES = {
+    "learner_version",
+    "content_version",
+    "progress",
+    "lessons_done",
+    "quizzes_passed",
+    "simulations_finished",
+    "attempts",
+    "mastery",
+    "status",
+    "last_active",
+}
+
+
+def _snapshot(course: Course, user_id: int, version: str, figure: Standing) -> StandingSnapshot:
+    # The version read before computing: a write meanwhile gives the learner a new one, so this snapshot
+    # is recomputed at the next read rather than trusted.
+    return StandingSnapshot(
+        user_id=user_id,
+        course=course,
+        learner_version=version,
+        content_version=course.content_version,
+        progress=figure.progress,
+        lessons_done=figure.lessons_done,
+        quizzes_passed=figure.quizzes_passed,
+        simulations_finished=figure.simulations_finished,
+        attempts=figure.submitted_attempts,
+        mastery=figure.mastery_percent,
+        status=figure.status,
+        last_active=figure.last_active,
+    )
 
 
 def capstone_standings(course: Course, user_ids: list[int]) -> dict[int, list]:

@@ -46,6 +46,7 @@ from training.models.learning import (
     SimulationReflection,
     SimulationRun,
     SimulationStep,
+    StandingSnapshot,
     WeeklyGoal,
 )
 
@@ -89,6 +90,7 @@ __all__ = [
     "SimulationReflection",
     "SimulationRun",
     "SimulationStep",
+    "StandingSnapshot",
     "Source",
     "SourceSection",
     "Status",

@@ -547,3 +547,29 @@ class CohortQuizScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.percent} % at quiz {self.quiz_id} in cohort {self.cohort_id}"
+
+
+class StandingSnapshot(models.Model):
+    """A learner's figures in a course as their own dashboard shows them (training.standing), stored under the
+    learner's state version and the course's content version. The instructor's learner table reads these and
+    recomputes only the learners whose version moved since (training.analytics.learner_rows), so a cohort of
+    10,000 costs one read, not every learner's history."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    learner_version = models.CharField(max_length=16)
+    content_version = models.CharField(max_length=16)
+    progress = models.PositiveSmallIntegerField(default=0)
+    lessons_done = models.PositiveIntegerField(default=0)
+    quizzes_passed = models.PositiveIntegerField(default=0)
+    simulations_finished = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Submitted quiz attempts.")
+    mastery = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20)
+    last_active = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_standing_per_course")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in course {self.course_id}"

@@ -193,12 +193,8 @@ def _cohort_page(
     request: HttpRequest, cohort: Cohort, extra_form: ExtraTimeForm | None = None, status: int = 200
 ) -> HttpResponse:
     params = _learner_params(request)
-    rows = analytics.learner_rows(
-        cohort, search=params["q"], status=params["status"], sort=params["sort"], with_mastery=False
-    )
+    rows = analytics.learner_rows(cohort, search=params["q"], status=params["status"], sort=params["sort"])
     page = Paginator(rows, LEARNERS_PER_PAGE).get_page(request.GET.get("page"))
-    if params["sort"].lstrip("-") != "mastery":
-        analytics.add_mastery(cohort, list(page.object_list))  # the rows shown are filled in
     current = params["sort"].lstrip("-")
     descending = params["sort"].startswith("-")
     columns = []
