@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("training", "0019_cohort_rollups"),
+        ("training", "0020_cohort_rollups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

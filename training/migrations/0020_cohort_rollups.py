@@ -14,7 +14,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("training", "0018_slugs_per_course_weekly_goal"),
+        ("training", "0019_portraits"),
     ]
 
     operations = [
