@@ -1,5 +1,7 @@
-"""Statistics for instructors, computed by the database: every figure comes from SQL aggregates, with a fixed
-number of queries per page however many learners, attempts or questions there are.
+"""Statistics for instructors, with a fixed number of queries per page however many learners, attempts or
+questions there are: quiz, question and objective figures are read from the cohort's roll-ups, which the
+writers keep current (training.rollups); the learner table from the learners' standing snapshots
+(training.standing.snapshots); simulation figures from SQL aggregates over the cohort's runs.
 
 Quiz and question statistics follow Moodle's quiz statistics report (docs/analytics.md has the formulas):
 the facility index is the mean score on a question as a percentage of its maximum; the discrimination index
