@@ -5,11 +5,12 @@ cohorts, deleted attempts and deleted accounts. Run on SQLite and on PostgreSQL 
 from __future__ import annotations
 
 import contextlib
+import io
 import random
 import threading
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -28,6 +29,7 @@ from training.models import (
     Question,
     Quiz,
     QuizAttempt,
+    StandingSnapshot,
 )
 
 pytestmark = pytest.mark.django_db
@@ -192,8 +194,14 @@ def test_rebuild_command_recomputes_every_cohort_from_scratch():
     CohortQuestionStats.objects.all().update(answers=999)  # damaged, or written by a raw import
     CohortQuizStats.objects.all().delete()
     assert not rollups.same(rollups.stored(cohort), expected)
-    call_command("rebuild_rollups", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("rebuild_rollups", "--check", stdout=out)
+    assert f"cohort {cohort.pk} (R): roll-ups differ" in out.getvalue()
+    call_command("rebuild_rollups", "--standings", stdout=out)
     assert rollups.same(rollups.stored(cohort), expected)
+    call_command("rebuild_rollups", "--check", stdout=out)
+    assert StandingSnapshot.objects.filter(course=course).count() == 4
 
 
 def _cohort_with(learners: int):

@@ -27,6 +27,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check", action="store_true", help="compare with a recomputation, change nothing"
         )
+        parser.add_argument(
+            "--standings", action="store_true", help="also refresh the learners' standing snapshots"
+        )
 
     def handle(self, *args, cohort: list[int] | None, check: bool, standings: bool, **options) -> None:
         cohorts = Cohort.objects.order_by("pk")
