@@ -25,6 +25,7 @@ def _errors(extra: str) -> list[str]:
     return [f"{p.path}: {p.message}" for p in problems]
 
 
+@pytest.mark.django_db(transaction=True)  # flush empties the tables: on PostgreSQL not inside a transaction
 def test_cases_capstones_and_reflections_load_and_export_identically():
     load()
     course = Course.objects.get()
