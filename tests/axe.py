@@ -34,3 +34,9 @@ def assert_accessible(page: Page, where: str = "", *, scanner: Page | None = Non
         raise AssertionError(
             f"axe found {results.violations_count} violation(s) on {where or page.url}:\n{results.generate_report()}"
         )
+
+
+def violations_report(page: Page) -> str:
+    """axe's report of the page as it is now, or "" when it finds no violation."""
+    results = _axe.run(page)
+    return results.generate_report() if results.violations_count else ""

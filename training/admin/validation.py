@@ -431,6 +431,17 @@ class CheckedForm(forms.ModelForm):
                 self.add_error(None, finding.text)
 
 
+class LabelledRowForm(forms.ModelForm):
+    """A changelist row's form: each input's accessible name is its column and its row's object ("Position of
+    “Trust first”"), which the table shows sighted users by place only."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if not field.widget.is_hidden:
+                field.widget.attrs["aria-label"] = f"{field.label} of “{self.instance}”"
+
+
 class ContentAdmin(admin.ModelAdmin):
     """Base of every content admin: loader-validated saves, deletes and bulk edits; readable columns."""
 
@@ -575,6 +586,10 @@ class ContentAdmin(admin.ModelAdmin):
         except Rejected as exc:
             self.report(request, exc.findings, "Not deleted")
             return HttpResponseRedirect(request.path)
+
+    def get_changelist_form(self, request, **kwargs):
+        # The list's editable cells (positions) are labelled for screen readers by their column and row.
+        return type("LabelledRowForm", (LabelledRowForm, super().get_changelist_form(request, **kwargs)), {})
 
     def changelist_view(self, request, extra_context=None):
         try:
