@@ -27,6 +27,7 @@ from training import models as m
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 COURSE = "built-course"
+SAVED = 15_000  # ms: a save checks the whole course with the loader's rules, which can outlast expect's 5 s
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def log_in(page: Page, base: str, username: str) -> None:
 def save(page: Page, what: str) -> None:
     """Press Save; the admin confirms (a refused save would stay on the form with its errors)."""
     page.locator('#content-main input[name="_save"]').first.click()
-    expect(page.locator(".messagelist .success")).to_contain_text(what)
+    expect(page.locator(".messagelist .success")).to_contain_text(what, timeout=SAVED)
 
 
 def add_rows(page: Page, group: str, count: int) -> None:
@@ -254,7 +255,7 @@ def build_course(page: Page, base: str, course: m.Course) -> None:
         page.locator("#action-toggle").check()
         page.locator('select[name="action"]').select_option("publish")
         page.locator('button[name="index"]').click()
-        expect(page.locator(".messagelist .success")).to_be_visible()
+        expect(page.locator(".messagelist .success")).to_be_visible(timeout=SAVED)
     page.goto(f"{base}/admin/training/course/{course.pk}/change/")
     fill(page, {"status": "published"})
     save(page, "was changed successfully")

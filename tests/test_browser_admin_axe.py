@@ -126,5 +126,6 @@ def test_every_admin_page_an_instructor_uses_is_accessible(page: Page, live_serv
     page.keyboard.type("Every field reached with Tab.")
     tab_to(page, 'input[name="_save"]')
     page.keyboard.press("Enter")
-    expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
+    # A save checks the whole course with the loader's rules: allow it more than expect's default 5 s.
+    expect(page.locator(".messagelist .success")).to_contain_text("was added successfully", timeout=15_000)
     assert Module.objects.get(slug="kb-module").course == example_course
