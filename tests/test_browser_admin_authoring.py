@@ -307,6 +307,7 @@ def test_an_instructor_builds_a_course_in_the_admin_and_a_learner_uses_it(
     browser: Browser, page: Page, live_server, empty_course, tmp_path
 ):
     base = live_server.url
+    page.set_default_navigation_timeout(30_000)  # every save checks the whole course; a busy machine is slow
     build_course(page, base, empty_course)
     assert m.Question.objects.visible().filter(course=empty_course).count() == 5
     assert m.Node.objects.filter(simulation__slug="built-sim").count() == 7

@@ -66,6 +66,9 @@ def content_pages() -> list[str]:
 
 def test_every_admin_page_an_instructor_uses_is_accessible(page: Page, live_server, example_course):
     base = live_server.url
+    page.set_default_navigation_timeout(
+        30_000
+    )  # some change pages check a whole course; a busy machine is slow
     page.goto(base + "/admin/")
     page.get_by_label("Username:").fill("tess")
     page.get_by_label("Password:").fill(PASSWORD)
