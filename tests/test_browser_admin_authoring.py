@@ -315,6 +315,7 @@ def test_an_instructor_builds_a_course_in_the_admin_and_a_learner_uses_it(
     learner = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     player = learner.new_page()
     player.set_default_timeout(15_000)
+    player.set_default_navigation_timeout(30_000)
     log_in(player, base, "player")
     play(player, base, ["listen", "deal"], "win")
     play(player, base, ["push", "wait", "walk"], "lose")
