@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
@@ -16,15 +14,15 @@ def navigation_figures(request: HttpRequest) -> dict:
     if not user.is_authenticated:
         return {"is_instructor": False, "review_due_count": 0}
     # Lazy, and read at render time, after the view's own writes: a page that never shows the navigation
-    # (an htmx fragment) runs no query; one that does reads the learner's versions once (one query) and the
+    # (an htmx fragment) runs no query; one that does reads the learner's versions once per request (one query,
+    # shared with the view and the progress bar: navigation.for_request) and the
     # due count from the cache under them (training.navigation). A view that computed either passes its own
     # value in its context, which wins over these.
-    figures = functools.cache(lambda: navigation.figures(user))  # read once per request, when first needed
     return {
-        "is_instructor": SimpleLazyObject(lambda: figures().instructor),
+        "is_instructor": SimpleLazyObject(lambda: navigation.for_request(request).instructor),
         # The review queue's own count: cards of questions the learner can see, not held back by an open
         # assessment attempt (training.review.due_cards).
-        "review_due_count": SimpleLazyObject(lambda: figures().review_due()),
+        "review_due_count": SimpleLazyObject(lambda: navigation.for_request(request).review_due()),
     }
 
 

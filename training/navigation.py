@@ -13,10 +13,11 @@ passed. Visitors cost nothing: the context processor never calls this for them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -29,6 +30,7 @@ from training.models import Course, LearnerVersion
 from training.permissions import INSTRUCTORS_GROUP, is_instructor
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TIMEOUT = 60 * 60 * 24  # entries of old versions simply age out
 
@@ -62,20 +64,17 @@ class LearnerFigures:
     ]  # every course's id and content version (drafts too: publishing one counts)
     instructor: bool
 
-    def key(self, kind: str) -> str:
+    def key(self, kind: str, *parts: Any) -> str:
         # date_joined: an id reused after an account is deleted is another learner.
-        return make_key(f"nav-{kind}", self.user.pk, self.user.date_joined, self.state_version, self.courses)
+        return make_key(
+            f"learner-{kind}", self.user.pk, self.user.date_joined, self.state_version, self.courses, *parts
+        )
 
     @cached_property
     def held_back(self) -> review.HeldBack:
         """The learner's held-back questions (training.review.held_back), cached: they change only when the
         learner's attempts or a quiz's policy do."""
-        key = self.key("held")
-        value = _cache_get(key)
-        if value is None:
-            value = review.held_back(self.user)
-            _cache_set(key, value)
-        return value
+        return self.cached("held", lambda: review.held_back(self.user))
 
     def queue(self, *, now: datetime | None = None) -> review.Queue:
         return review.Queue(self.user, now=now, held=self.held_back)
@@ -95,6 +94,16 @@ class LearnerFigures:
 
     def review_due(self, *, now: datetime | None = None) -> int:
         return self.queue_state(now=now).due
+
+    def cached(self, kind: str, build: Callable[[], T], *parts: Any) -> T:
+        """A value about this learner (and the content) that only their writes or content changes alter,
+        cached under their versions (e.g. their path's statuses for the progress bar and the home page)."""
+        key = self.key(kind, *parts)
+        value = _cache_get(key)
+        if value is None:
+            value = build()
+            _cache_set(key, value)
+        return value
 
     def remember_queue(self, state: review.QueueState) -> None:
         """A page that computed the queue anyway (the review page) stores it for the next pages."""
@@ -122,3 +131,13 @@ def figures(user) -> LearnerFigures:
         courses=[(pk, version) for pk, version, *_ in rows],
         instructor=instructor,
     )
+
+
+def for_request(request) -> LearnerFigures:
+    """The signed-in learner's figures, read once per request (the navigation, the progress bar and the view
+    share them). Read them after the request's own writes: the first call fixes the versions for the request."""
+    figures_now = getattr(request, "_learner_figures", None)
+    if figures_now is None:
+        figures_now = figures(request.user)
+        request._learner_figures = figures_now
+    return figures_now

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Count,
@@ -43,6 +44,9 @@ from training.models import (
     Track,
 )
 from training.score_chart import Chart, HistoryPoint, chart_for, score_history
+
+if TYPE_CHECKING:
+    from training.navigation import LearnerFigures
 
 # --- Tracks --------------------------------------------------------------------------------------------
 
@@ -481,9 +485,29 @@ class Summary:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def summary(user, course: Course | None = None) -> Summary:
+def summary(user, course: Course | None = None, *, figures: LearnerFigures | None = None) -> Summary:
+    """`figures`: the learner's (training.navigation) when the caller has them: the path's statuses and the
+    due count then come from the cache under the learner's and the content's versions."""
+    if not course and figures is not None:
+        # The first published course: it changes only with a course's content version (all in the key).
+        course = cached(make_key("first-course", figures.courses), current_course)
     course = course or current_course()
     if course is None or not user.is_authenticated:
         return Summary(course=course)
-    path = pathway.learning_path(user, content=cached_course_content(course).path)[0]
-    return Summary(course=course, done=path.done, total=path.total, review_due=review.due_count(user))
+    if figures is None:
+        path = pathway.learning_path(user, content=cached_course_content(course).path)[0]
+        return Summary(course=course, done=path.done, total=path.total, review_due=review.due_count(user))
+    path = learner_path(figures, course)
+    return Summary(course=course, done=path.done, total=path.total, review_due=figures.review_due())
+
+
+def learner_path(figures: LearnerFigures, course: Course) -> pathway.CoursePath:
+    """The course's path with the learner's statuses: the content from the content cache, the statuses from
+    the cache under the learner's versions (no query once both are warm)."""
+    content = cached_course_content(course).path
+    state = figures.cached(
+        "path-state",
+        lambda: pathway.path_states([figures.user.pk], content).get(figures.user.pk, pathway.PathState()),
+        course.pk,
+    )
+    return pathway.build_paths(content, state)[0]

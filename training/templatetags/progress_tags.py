@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
-from training import progress
+from training import navigation, progress
 from training.mastery import LEVEL_LABELS, Level
 
 register = template.Library()
@@ -18,7 +18,9 @@ def progress_summary(context, course=None) -> progress.Summary | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    return progress.summary(user, course)
+    # The learner's figures of this request (the navigation reads them too): the path's statuses and the due
+    # count from the cache under the learner's and the content's versions.
+    return progress.summary(user, course, figures=navigation.for_request(request))
 
 
 _LEVEL_HTML = {

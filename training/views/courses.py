@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from training import courses as course_rules
+from training import navigation, progress
+from training.content_cache import cached, make_key
 from training.markup import citation_label, render_markdown
 from training.models import Course, GlossaryTerm, Track
 from training.pathway import learning_path
@@ -23,8 +25,15 @@ def glossary_url(course: Course) -> str:
 
 def course_page_context(request: HttpRequest, course: Course, courses: list[Course]) -> dict:
     """What a course's page shows: its path with the learner's status, its tracks and its glossary."""
-    path = learning_path(request.user, courses=[course])[0]
-    terms = course_rules.course_glossary_terms(course)
+    if request.user.is_authenticated:
+        # The content from the content cache, the learner's statuses from the cache under their versions.
+        path = progress.learner_path(navigation.for_request(request), course)
+    else:
+        path = learning_path(None, content=progress.cached_course_content(course).path)[0]
+    terms, tracks = cached(
+        make_key("course-page", course.pk, course.content_version),
+        lambda: (course_rules.course_glossary_terms(course), course_rules.course_tracks(course)),
+    )
     glossary = {term.slug: term for term in terms}
     url = glossary_url(course)
     return {
@@ -38,7 +47,7 @@ def course_page_context(request: HttpRequest, course: Course, courses: list[Cour
             )
             for module_path in path.modules
         ],
-        "tracks": course_rules.course_tracks(course),
+        "tracks": tracks,
         "terms": terms,
         "several_courses": len(courses) > 1,
         "started": any(item.status != "todo" for item in path.items),

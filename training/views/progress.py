@@ -103,7 +103,7 @@ def _dashboard_page(
     quizzes.submit_expired(QuizAttempt.objects.for_user(request.user))
     # The learner's versions (one query, after the writes above), the key of the cached parts and of the
     # review queue's figures, which the navigation shows too.
-    figures = navigation.figures(request.user)
+    figures = navigation.for_request(request)
     parts = _dashboard_parts(request, course, courses, figures.state_version) if course is not None else {}
     queue = figures.queue_state() if course is not None else None
     if goal_form is None:

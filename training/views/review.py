@@ -59,7 +59,7 @@ def _queue_context(request: HttpRequest) -> dict:
     cache), one aggregate for the due count and the next due date, the next card. Called after the request's
     writes, so the navigation's badge (given here, it wins over the context processor's) is the page's own
     count and the next pages find it in the cache."""
-    figures = navigation.figures(request.user)
+    figures = navigation.for_request(request)
     queue = figures.queue(now=timezone.now())
     figures.remember_queue(queue.state)
     card = queue.next_card()
