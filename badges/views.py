@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from jwt.algorithms import OKPAlgorithm
 
 from badges import credentials, keys
@@ -25,13 +25,13 @@ def _unavailable() -> HttpResponse:
     return HttpResponse(NOT_CONFIGURED, status=503, content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600, public=True)
 def issuer(request: HttpRequest) -> HttpResponse:
     return JsonResponse(credentials.issuer_profile(), content_type=JSON_LD)
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600, public=True)
 def issuer_key(request: HttpRequest) -> HttpResponse:
     if not keys.available():
@@ -39,7 +39,7 @@ def issuer_key(request: HttpRequest) -> HttpResponse:
     return HttpResponse(keys.public_key_pem(), content_type="application/x-pem-file")
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600, public=True)
 def issuer_jwks(request: HttpRequest) -> HttpResponse:
     if not keys.available():
@@ -50,7 +50,7 @@ def issuer_jwks(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"keys": [jwk]})
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600, public=True)
 def achievement(request: HttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course.objects.visible(), slug=slug)
@@ -65,7 +65,7 @@ def achievement(request: HttpRequest, slug: str) -> HttpResponse:
     return JsonResponse(document, content_type=JSON_LD)
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=300, public=True)
 def status_list(request: HttpRequest, number: int) -> HttpResponse:
     if number > 1_000_000:
@@ -75,7 +75,7 @@ def status_list(request: HttpRequest, number: int) -> HttpResponse:
     return HttpResponse(credentials.signed_status_list(number), content_type="application/vc+jwt")
 
 
-@require_GET
+@require_safe
 @login_required
 def credential(request: HttpRequest, code: str) -> HttpResponse:
     """The holder's certificate as a signed Open Badges 3.0 credential (a file to keep or give a wallet)."""

@@ -25,7 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from lti_tool.models import Key, LtiLaunch
 from lti_tool.utils import DjangoToolConfig, get_launch_from_request, sync_data_from_launch
 from lti_tool.views import LtiLaunchBaseView
@@ -48,7 +48,7 @@ def _refused(request: HttpRequest, message: str, *, status: int = 400) -> HttpRe
 # ---- Platform → tool ---------------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def jwks(request: HttpRequest) -> JsonResponse:
     ensure_key()
     return JsonResponse(Key.objects.as_jwks())

@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from roleplay import sessions
@@ -60,7 +60,7 @@ def _start_form(request: AuthenticatedHttpRequest, data=None) -> StartSessionFor
 
 
 @instructor_required
-@require_GET
+@require_safe
 def run_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     sessions_run = Session.objects.run_by(request.user).select_related("roleplay", "cohort")[:50]
     return render(request, "roleplay/run_home.html", {"form": _start_form(request), "sessions": sessions_run})
@@ -132,7 +132,7 @@ def session_remaining(session: Session, phase) -> str:
 
 
 @instructor_required
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request", "HX-Target")
 def console(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id)
@@ -259,7 +259,7 @@ def end(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request", "HX-Target")
 def group_page(request: AuthenticatedHttpRequest, session_id: int, group_id: int) -> HttpResponse:
     """Any group of the session as the facilitator sees it: every channel, every role's brief."""
@@ -286,7 +286,7 @@ def group_page(request: AuthenticatedHttpRequest, session_id: int, group_id: int
 
 
 @instructor_required
-@require_GET
+@require_safe
 def debrief(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id)
     groups = list(session.groups.order_by("number"))
@@ -317,7 +317,7 @@ def debrief(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def export_csv(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     """One row per role per group (outcome and score), then every message, proposal and answer."""
     session = _session(request, session_id)

@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from roleplay import sessions
@@ -124,7 +124,7 @@ def _join(request: AuthenticatedHttpRequest, session: Session) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def session_page(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     """The learner's place in a session: their group's page once roles are assigned, else the waiting room."""
     participant = get_object_or_404(
@@ -157,7 +157,7 @@ def leave(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request", "HX-Target")
 def play(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
     """The play page (role-holders and observers); with htmx, one live fragment named by HX-Target."""

@@ -67,3 +67,16 @@ def test_favicon_ico_answers_with_the_icon_and_is_cached(client):
     assert response["Content-Type"] == "image/svg+xml"
     assert response.content.startswith(b"<svg")
     assert "max-age=86400" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", ["/favicon.ico", "/courses/", "/healthz", "/accounts/login/"])
+def test_a_head_request_gets_the_get_status_and_headers_without_a_body(client, path):
+    """Uptime monitors and link checkers send HEAD: every page that answers GET answers HEAD the same way."""
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code == 200, path
+    assert head["Content-Type"] == got["Content-Type"]
+    assert head.content == b""
+
+
+def test_a_head_request_to_a_post_only_endpoint_is_still_405(client):
+    assert client.head("/accounts/logout/").status_code == 405

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from training.permissions import instructor_required
 from xapi import lrs
@@ -15,7 +15,7 @@ from xapi.models import QueuedStatement
 FAILING_SHOWN = 20
 
 
-@require_GET
+@require_safe
 @instructor_required
 def status(request: HttpRequest) -> HttpResponse:
     rows = QueuedStatement.objects.all()

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from training import simulation_tryout as tryout
 from training.markup import check_markdown, render_markdown
@@ -25,7 +25,7 @@ from training.views.learn import CheckView, check_form, lesson_preview_context
 
 
 @instructor_required
-@require_GET
+@require_safe
 def course_readiness_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=slug)
     return render(request, "training/course_readiness.html", {"readiness": course_readiness(course)})
@@ -54,7 +54,7 @@ def _graph_page(request: HtmxHttpRequest, simulation: Simulation, form: AddOptio
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def simulation_graph(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     simulation = _staff_simulation(request, slug)
@@ -81,7 +81,7 @@ def simulation_graph_add(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return redirect(reverse("simulation_graph", args=[simulation.slug]) + f"#node-{node.key}")
 
 
-@require_GET
+@require_safe
 @login_required
 def simulation_try(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The start form; with `state` and `option` in the query, the step after that choice."""
@@ -140,7 +140,7 @@ def _preview_context(obj: Lesson | Quiz, visible: bool) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @login_required
 def lesson_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The lesson page with its draft parts, for instructors (a 404 for anyone else, like the learner page of
@@ -153,7 +153,7 @@ def lesson_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, "training/lesson_detail.html", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def quiz_preview(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The quiz's introduction and every question of it (drafts included and marked) as a learner answers

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from training import capstones
 from training.markup import render_markdown
@@ -79,7 +79,7 @@ def _cohort(request: AuthenticatedHttpRequest, pk: int) -> Cohort:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def instructor_capstones(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     submissions = (

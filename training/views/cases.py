@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from training.markup import render_markdown
 from training.models import Case, Lesson, Reference, Track
 
 
-@require_GET
+@require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
     cases = (
         Case.objects.visible()
@@ -23,7 +23,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "training/case_list.html", {"cases": cases})
 
 
-@require_GET
+@require_safe
 def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
     case = get_object_or_404(Case.objects.visible().select_related("course"), slug=slug)
     tracks = {

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from training import certificates
 from training.models import Course
@@ -62,7 +62,7 @@ def _verify_url(request: HttpRequest, certificate) -> str:
     return request.build_absolute_uri(reverse("certificate_detail", args=[certificate.code]))
 
 
-@require_GET
+@require_safe
 def certificate_detail(request: HttpRequest, code: str) -> HttpResponse:
     """Public verification: the name, course and date of a valid certificate, and nothing else."""
     certificate = certificates.find_certificate(code)
@@ -73,7 +73,7 @@ def certificate_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "training/certificate_detail.html", {"certificate": certificate})
 
 
-@require_GET
+@require_safe
 def certificate_verify(request: HttpRequest) -> HttpResponse:
     """A form to type a code; a well-formed code goes to its verification page."""
     typed = request.GET.get("code", "")

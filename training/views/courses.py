@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from training import courses as course_rules
 from training import navigation, progress
@@ -54,7 +54,7 @@ def course_page_context(request: HttpRequest, course: Course, courses: list[Cour
     }
 
 
-@require_GET
+@require_safe
 def catalogue(request: HttpRequest) -> HttpResponse:
     courses = course_rules.visible_courses()
     return render(
@@ -62,7 +62,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     courses = course_rules.visible_courses()
     course = next((c for c in courses if c.slug == slug), None)
@@ -71,7 +71,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "training/course_detail.html", course_page_context(request, course, courses))
 
 
-@require_GET
+@require_safe
 def course_glossary(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_rules.get_course(slug)
     terms = course_rules.course_glossary(course)
@@ -84,7 +84,7 @@ def course_glossary(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "training/glossary.html", {"course": course, "entries": entries})
 
 
-@require_GET
+@require_safe
 def course_tracks(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_rules.get_course(slug)
     return render(
@@ -117,7 +117,7 @@ def comparison_of(course: Course, tracks: list[Track]) -> Comparison:
     return Comparison(course=course, tracks=tracks, dimensions=dimensions)
 
 
-@require_GET
+@require_safe
 def course_track_compare(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_rules.get_course(slug)
     comparison = comparison_of(course, course_rules.course_tracks(course))
@@ -127,7 +127,7 @@ def course_track_compare(request: HttpRequest, slug: str) -> HttpResponse:
 TRACK_QUESTIONS_SHOWN = 12
 
 
-@require_GET
+@require_safe
 def course_track(request: HttpRequest, slug: str, track_slug: str) -> HttpResponse:
     course = course_rules.get_course(slug)
     track = get_object_or_404(
@@ -179,22 +179,22 @@ def _into_course(request: HttpRequest, name: str) -> HttpResponseRedirect:
     return redirect(name, course.slug)
 
 
-@require_GET
+@require_safe
 def track_list(request: HttpRequest) -> HttpResponse:
     return _into_course(request, "course_tracks")
 
 
-@require_GET
+@require_safe
 def track_compare(request: HttpRequest) -> HttpResponse:
     return _into_course(request, "course_track_compare")
 
 
-@require_GET
+@require_safe
 def glossary(request: HttpRequest) -> HttpResponse:
     return _into_course(request, "course_glossary")
 
 
-@require_GET
+@require_safe
 def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """/tracks/<slug>/: the track of that slug in the current course, else in the first course that has
     one."""

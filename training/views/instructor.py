@@ -20,7 +20,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from training import analytics, quizzes, standing
@@ -75,7 +75,7 @@ class CohortForm(forms.Form):
 
 
 @instructor_required
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return _home(request, CohortForm())
 
@@ -183,7 +183,7 @@ def extra_time(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def cohort_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _cohort_page(request, _cohort(request, pk))
@@ -243,7 +243,7 @@ def _cohort_page(
 
 
 @instructor_required
-@require_GET
+@require_safe
 def objectives(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     context = {"cohort": cohort, "objectives": analytics.objective_mastery(cohort)}
@@ -251,7 +251,7 @@ def objectives(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def quiz_stats(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort = _cohort(request, pk)
     quiz = _quiz(cohort, slug)
@@ -268,7 +268,7 @@ def quiz_stats(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def question_stats(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort = _cohort(request, pk)
     question = get_object_or_404(
@@ -283,7 +283,7 @@ def question_stats(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def simulation_stats(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort = _cohort(request, pk)
     simulation = _simulation(cohort, slug)
@@ -335,7 +335,7 @@ def _name(cohort: Cohort, *parts: str) -> str:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def learners_csv(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     params = _learner_params(request)
@@ -363,7 +363,7 @@ def learners_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def quizzes_csv(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     summaries = analytics.quiz_summaries(cohort, _quizzes(cohort))
@@ -384,7 +384,7 @@ def quizzes_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def objectives_csv(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     return _csv(
@@ -398,7 +398,7 @@ def objectives_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def distribution_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort = _cohort(request, pk)
     (summary,) = analytics.quiz_summaries(cohort, [_quiz(cohort, slug)])
@@ -427,7 +427,7 @@ def _question_rows(stats: list[analytics.QuestionStats]):
 
 
 @instructor_required
-@require_GET
+@require_safe
 def questions_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort = _cohort(request, pk)
     stats = analytics.question_stats(cohort, analytics.quiz_questions(_quiz(cohort, slug)))
@@ -450,7 +450,7 @@ def questions_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def options_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort = _cohort(request, pk)
     stats = analytics.question_stats(cohort, analytics.quiz_questions(_quiz(cohort, slug)))
@@ -475,7 +475,7 @@ def options_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def simulations_csv(request: HttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     return _csv(
@@ -489,7 +489,7 @@ def simulations_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def endings_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort = _cohort(request, pk)
     stats = analytics.simulation_stats(cohort, _simulation(cohort, slug))
@@ -501,7 +501,7 @@ def endings_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def decisions_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     cohort = _cohort(request, pk)
     stats = analytics.simulation_stats(cohort, _simulation(cohort, slug))
@@ -533,7 +533,7 @@ def decisions_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 
 @instructor_required
-@require_GET
+@require_safe
 def runs_csv(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """Each counted run of the cohort with its path (training.simulation_cohort)."""
     cohort = _cohort(request, pk)

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from training import lessons as lesson_flow
@@ -243,7 +243,7 @@ def lesson_context(
     }
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     lesson = get_lesson(slug)

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from training.markup import render_markdown
 from training.models import Module, ModuleReflection
@@ -45,7 +45,7 @@ def module_reflection(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
 
 
 @instructor_required
-@require_GET
+@require_safe
 def instructor_reflections(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = get_object_or_404(cohorts_taught_by(request.user).select_related("course"), pk=pk)
     reflections = (

@@ -11,18 +11,18 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from training import mydata
 
 
-@require_GET
+@require_safe
 @login_required
 def my_data(request: HttpRequest) -> HttpResponse:
     return render(request, "training/mydata_page.html", {"error": ""})
 
 
-@require_GET
+@require_safe
 @login_required
 @never_cache
 def my_data_export(request: HttpRequest) -> HttpResponse:

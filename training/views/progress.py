@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from training import courses as course_rules
@@ -82,7 +82,7 @@ def _dashboard_parts(
     return parts
 
 
-@require_GET
+@require_safe
 @login_required
 def progress_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _dashboard_page(request)
@@ -126,7 +126,7 @@ def _dashboard_page(
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def progress_mastery(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every objective of the course with the learner's mastery, weakest first (the dashboard shows the
@@ -157,7 +157,7 @@ def progress_goal(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect(f"{reverse('progress')}#goal")
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def progress_summary(request: HtmxHttpRequest) -> HttpResponse:
     """The small progress bar (training/includes/_progress_bar.html) on its own, for htmx refreshes."""

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -74,7 +74,7 @@ def question_url(attempt: QuizAttempt, number: int) -> str:
 # --- Intro and start ---------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def quiz_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     quiz = get_quiz(slug)
     attempts: list[QuizAttempt] = []
@@ -402,7 +402,7 @@ def quiz_hint(request: HtmxHttpRequest, slug: str, attempt_id: int, number: int)
 
 
 @login_required
-@require_GET
+@require_safe
 def quiz_attempt(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpResponse:
     attempt = get_attempt(request, slug, attempt_id)
     if attempt.is_submitted:
@@ -482,7 +482,7 @@ def answer_key_notice(quiz: Quiz, attempts: list[QuizAttempt]) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def quiz_results(request: HtmxHttpRequest, slug: str, attempt_id: int) -> HttpResponse:
     attempt = get_attempt(request, slug, attempt_id)
     if not attempt.is_submitted:

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
@@ -75,7 +75,7 @@ def _queue_context(request: HttpRequest) -> dict:
     return context
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def review_queue(request: HtmxHttpRequest) -> HttpResponse:

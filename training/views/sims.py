@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from training import debrief
 from training import simulation as sim
@@ -150,7 +150,7 @@ def _role_line(role: str) -> str:
 # Intro --------------------------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def simulation_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     simulation = _visible_simulation(slug)
     meters = sim.learner_meters(simulation.pk)
@@ -347,7 +347,7 @@ def _render_run(
     return render(request, template + ("#run-panel" if fragment else ""), context, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def simulation_run(request: HtmxHttpRequest, slug: str, run_id: int) -> HttpResponse:
     run = _user_run(request, slug, run_id)
@@ -423,7 +423,7 @@ def _bad_choice(request: HtmxHttpRequest, run: SimulationRun, message: str) -> H
 # Instructor preview -------------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 def simulation_map(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Staff only: the simulation as a map, all paths to each ending, and the options learners choose."""
