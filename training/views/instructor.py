@@ -128,15 +128,17 @@ COLUMNS = [
 ]
 
 
-class LearnerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.get_username()
-
-
 class ExtraTimeForm(forms.Form):
-    """An instructor's accommodation: extra time on the course's timed quizzes for one learner of the cohort."""
+    """An instructor's accommodation: extra time on the course's timed quizzes for one learner of the cohort.
+    The learner is named by username (a text field: a cohort of thousands would make a list of thousands)."""
 
-    learner = LearnerChoiceField(label="Learner", queryset=get_user_model().objects.none())
+    learner = forms.ModelChoiceField(
+        label="Learner’s username",
+        queryset=get_user_model().objects.none(),
+        to_field_name="username",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+        error_messages={"invalid_choice": "No learner of this cohort has that username."},
+    )
     extra_percent = forms.IntegerField(
         label="Extra time (%)",
         min_value=0,
