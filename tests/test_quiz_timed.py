@@ -293,7 +293,10 @@ def test_an_instructor_sets_extra_time_for_a_learner_of_their_cohort(client, lea
     cohort = make_cohort(quiz.course, instructors=[instructor], learners=[learner])
     client.force_login(instructor)
     page = client.get(reverse("instructor_cohort", args=[cohort.pk])).content.decode()
-    assert "Extra time on timed quizzes" in page and '<label for="id_learner">Learner’s username:</label>' in page
+    assert (
+        "Extra time on timed quizzes" in page
+        and '<label for="id_learner">Learner’s username:</label>' in page
+    )
     assert 'type="text" name="learner"' in page and "<option" not in page.split("extra-time-heading")[1]
     response = client.post(
         reverse("instructor_extra_time", args=[cohort.pk]), {"learner": "lena", "extra_percent": "25"}
@@ -318,7 +321,8 @@ def test_extra_time_only_for_learners_of_the_cohort(
     assert response.status_code == 400
     assert "No learner of this cohort has that username." in response.content.decode()
     response = client.post(
-        reverse("instructor_extra_time", args=[theirs.pk]), {"learner": learner.username, "extra_percent": "50"}
+        reverse("instructor_extra_time", args=[theirs.pk]),
+        {"learner": learner.username, "extra_percent": "50"},
     )
     assert response.status_code == 404
     response = client.post(url, {"learner": learner.username, "extra_percent": "500"})
@@ -331,7 +335,8 @@ def test_a_learner_cannot_set_extra_time(client, learner):
     cohort = make_cohort(quiz.course, learners=[learner])
     client.force_login(learner)
     response = client.post(
-        reverse("instructor_extra_time", args=[cohort.pk]), {"learner": learner.username, "extra_percent": "50"}
+        reverse("instructor_extra_time", args=[cohort.pk]),
+        {"learner": learner.username, "extra_percent": "50"},
     )
     assert response.status_code == 403
     assert not Accommodation.objects.exists()

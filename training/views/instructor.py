@@ -136,7 +136,9 @@ class ExtraTimeForm(forms.Form):
         label="Learner’s username",
         queryset=get_user_model().objects.none(),
         to_field_name="username",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}
+        ),
         error_messages={"invalid_choice": "No learner of this cohort has that username."},
     )
     extra_percent = forms.IntegerField(
