@@ -554,10 +554,12 @@ def learner_table_state() -> dict[str, list[tuple]]:
 
     from training.models import learning
 
+    # StandingSnapshot is a cache of figures computed from the other rows (stored when a page reads them,
+    # keyed by the learner's and the course's versions), not learner state: a re-rendered page may fill it.
     models = [
         model
         for model in apps.get_app_config("training").get_models(include_auto_created=True)
-        if model.__module__ == learning.__name__
+        if model.__module__ == learning.__name__ and model.__name__ != "StandingSnapshot"
     ]
     state = {model.__name__: list(model.objects.order_by("pk").values_list()) for model in models}
     state["User"] = list(
