@@ -36,12 +36,15 @@ T0 = timezone.now().replace(microsecond=0) - timedelta(days=10)
 
 
 def instructors_group() -> Group:
-    """The Instructors group with the permissions migrations 0003 and 0005 grant. A transactional test's
+    """The Instructors group with the permissions migrations 0003, 0005 and 0016 grant. A transactional test's
     flush empties the group table, so browser tests rebuild it here."""
     group, created = Group.objects.get_or_create(name="Instructors")
     if created or not group.permissions.exists():
+        cases = import_module("training.migrations.0016_instructor_case_capstone_permissions")
         content = import_module("training.migrations.0003_instructor_content_permissions").CONTENT_MODELS
+        content = [*content, *cases.CONTENT_MODELS]
         learner = import_module("training.migrations.0005_instructor_learner_view_permissions").LEARNER_MODELS
+        learner = [*learner, *cases.LEARNER_MODELS]
         codenames = [f"{a}_{m}" for m in content for a in ("add", "change", "delete", "view")]
         codenames += [f"view_{m}" for m in learner]
         group.permissions.add(
