@@ -15,6 +15,7 @@ from importlib import import_module
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 from django.utils import timezone
 
 from training import rollups
@@ -132,8 +133,9 @@ def make_attempt(
         attempt.max_score = float(len(answers))
         attempt.percent = 100.0 * total / len(answers)
         attempt.passed = attempt.percent >= quiz.pass_mark
-        attempt.save()
-        rollups.attempt_counted(attempt)  # as training.quizzes.submit_attempt does
+        with transaction.atomic():  # as training.quizzes.submit_attempt does: one transaction
+            attempt.save()
+            rollups.attempt_counted(attempt)
     return attempt
 
 
