@@ -122,14 +122,11 @@ def figures(user) -> LearnerFigures:
     )
     if not rows:  # no course at all: nothing to review; the instructor flag on its own
         return LearnerFigures(user=user, state_version="none", courses=[], instructor=is_instructor(user))
-    state_version = rows[0][2] or "new"
-    in_group = rows[0][3]
-    instructor = user.is_active and (user.is_superuser or in_group)
     return LearnerFigures(
         user=user,
-        state_version=state_version,
+        state_version=rows[0][2] or "new",
         courses=[(pk, version) for pk, version, *_ in rows],
-        instructor=instructor,
+        instructor=is_instructor(user, in_group=bool(rows[0][3])),
     )
 
 

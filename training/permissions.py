@@ -24,10 +24,14 @@ INSTRUCTORS_GROUP = "Instructors"
 _Row = TypeVar("_Row", bound=Model)
 
 
-def is_instructor(user) -> bool:
+def is_instructor(user, *, in_group: bool | None = None) -> bool:
+    """Active, and a superuser or in the Instructors group (`in_group`: that membership when the caller has
+    already read it, e.g. training.navigation in its one query)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or user.groups.filter(name=INSTRUCTORS_GROUP).exists()
+    if user.is_superuser:
+        return True
+    return in_group if in_group is not None else user.groups.filter(name=INSTRUCTORS_GROUP).exists()
 
 
 def cohorts_taught_by(user) -> QuerySet[Cohort]:
